@@ -1,0 +1,42 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "Graft",
+    products: [
+        .executable(name: "graft", targets: ["GraftCLI"]),
+        .library(name: "Graft", targets: ["TensorCore", "GraphIR", "ONNXFormat", "KerasFormat"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
+    ],
+    targets: [
+        // C libraries from Debian -dev packages, found with pkg-config.
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "CProtobufC", pkgConfig: "libprotobuf-c", providers: [.apt(["libprotobuf-c-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        // protoc-c output for Formats/onnx/onnx.proto, committed (Formats/onnx/regenerate.sh).
+        .target(name: "CONNXProto", dependencies: ["CProtobufC"]),
+
+        .target(name: "TensorCore"),
+        .target(name: "GraphIR", dependencies: ["TensorCore"]),
+        .target(name: "HDF5Support", dependencies: ["CHDF5", "TensorCore"]),
+        .target(name: "ONNXFormat", dependencies: ["GraphIR", "CONNXProto"]),
+        .target(name: "KerasFormat", dependencies: [
+            "GraphIR", "HDF5Support",
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        ]),
+        .executableTarget(name: "GraftCLI", dependencies: [
+            "ONNXFormat", "KerasFormat",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .target(name: "TestSupport", dependencies: ["GraphIR"], path: "Tests/TestSupport"),
+        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
+        .testTarget(name: "GraphIRTests", dependencies: ["GraphIR", "TestSupport"]),
+        .testTarget(name: "ONNXFormatTests", dependencies: ["ONNXFormat", "TestSupport"]),
+        .testTarget(name: "KerasFormatTests", dependencies: ["KerasFormat", "HDF5Support", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["GraftCLI", "ONNXFormat", "KerasFormat", "TestSupport"]),
+    ]
+)

@@ -1,0 +1,13 @@
+#include <hdf5.h>
+
+// Macros Swift cannot import, or imports with the wrong type (hid_t is 64-bit).
+static inline unsigned chdf5_acc_rdonly(void) { return H5F_ACC_RDONLY; }
+static inline unsigned chdf5_acc_trunc(void)  { return H5F_ACC_TRUNC; }
+static inline hid_t chdf5_native_float(void)  { return H5T_NATIVE_FLOAT; }
+static inline hid_t chdf5_native_double(void) { return H5T_NATIVE_DOUBLE; }
+static inline hid_t chdf5_native_int64(void)  { return H5T_NATIVE_INT64; }
+static inline hid_t chdf5_c_s1(void)          { return H5T_C_S1; }
+static inline hid_t chdf5_p_default(void)     { return H5P_DEFAULT; }
+static inline hid_t chdf5_e_default(void)     { return H5E_DEFAULT; }
+static inline hid_t chdf5_s_all(void)         { return H5S_ALL; }
+static inline hsize_t chdf5_variable(void)    { return H5T_VARIABLE; }

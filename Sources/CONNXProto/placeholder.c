@@ -1,0 +1,1 @@
+// Replaced by protoc-c output (Formats/onnx/regenerate.sh).
