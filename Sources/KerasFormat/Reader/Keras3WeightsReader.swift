@@ -105,3 +105,8 @@ enum Keras3WeightsReader {
         return out
     }
 }
+
+/// Keras 3's automatic layer naming, exposed for tests and writers.
+public enum Keras3WeightsReaderNames {
+    public static func snakeCase(_ className: String) -> String { Keras3WeightsReader.snakeCase(className) }
+}
