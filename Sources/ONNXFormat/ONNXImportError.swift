@@ -44,7 +44,7 @@ public enum ONNXImportError: Error, Sendable, CustomStringConvertible {
         case let .unreadable(file, reason):
             return "cannot read \(file): \(reason) — check the path and permissions"
         case let .notAModel(file, byteCount, reason):
-            return "\(file) is not an ONNX model (\(reason), \(byteCount) bytes) — is the file complete and really .onnx?"
+            return "\(file) is not an ONNX model (\(reason); \(byteCount) bytes) — is the file complete, and is it really .onnx?"
         case let .unsupportedOpset(file, domain, version, supported):
             return "\(file) uses opset \(version) of domain \"\(domain)\"; Graft supports \(supported.lowerBound)…\(supported.upperBound) — convert it with onnx.version_converter"
         case let .unsupportedDataType(file, tensor, dataType):

@@ -139,6 +139,15 @@ struct ImportContext {
         return tensor
     }
 
+    /// A constant integer input (axes, indices) as `Int`s; `nil` when the input is absent.
+    func intsInput(_ index: Int, purpose: String) throws -> [Int]? {
+        guard let tensor = try constantInput(index, purpose: purpose) else { return nil }
+        guard !tensor.dtype.isFloatingPoint else {
+            throw invalid("has a \(tensor.dtype) \(purpose) input; integers are required")
+        }
+        return tensor.int64s.map { Int($0) }
+    }
+
     /// A constant input holding exactly one number, as `Float`.
     func scalarInput(_ index: Int, purpose: String) throws -> Float? {
         guard let tensor = try constantInput(index, purpose: purpose) else { return nil }

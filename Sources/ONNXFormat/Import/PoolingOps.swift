@@ -34,7 +34,7 @@ func poolAttributes(_ context: inout ImportContext, average: Bool) throws -> Poo
     if context.opset < 18 {
         axes = try context.ints("axes", default: [])
     } else {
-        axes = try context.constantInput(1, purpose: "axes")?.int64s.map { Int($0) } ?? []
+        axes = try context.intsInput(1, purpose: "axes") ?? []
         context.inputs = [node.inputs.first ?? ""]
         if axes.isEmpty, try context.int("noop_with_empty_axes", default: 0) != 0 {
             return .identity

@@ -51,7 +51,7 @@ private func axes(_ node: ONNXNode, _ context: inout ImportContext, required: Bo
     if context.opset < 13 {
         axes = try context.optionalInts("axes")
     } else {
-        axes = try context.constantInput(1, purpose: "axes")?.int64s.map { Int($0) }
+        axes = try context.intsInput(1, purpose: "axes")
         context.inputs = [node.inputs.first ?? ""]
     }
     if required && axes == nil { throw context.invalid("has no axes") }

@@ -61,7 +61,7 @@ final class ExternalDataResolver {
     private func map(location: String, tensor: String) throws -> MappedFile {
         guard let folder else {
             throw ONNXImportError.externalDataMissing(file: file, tensor: tensor, location: location,
-                                                      reason: "the model was read from memory, so there is no folder to look in")
+                                                      reason: "the model was read from memory without a directory to look in")
         }
         let components = location.split(whereSeparator: { $0 == "/" || $0 == "\\" })
         guard !location.hasPrefix("/"), !location.hasPrefix("\\"), !components.contains("..") else {

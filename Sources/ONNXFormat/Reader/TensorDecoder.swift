@@ -25,7 +25,7 @@ struct TensorDecoder {
         let dims = values(p.dims, p.n_dims).map { Int($0) }
         let count: Int
         do { count = try checkedElementCount(dims) } catch {
-            throw ONNXImportError.invalidShape(file: file, value: name, dims: dims, reason: error.description)
+            throw ONNXImportError.invalidShape(file: file, value: name, dims: dims, reason: shapeProblem(error))
         }
         let expectedBytes = count * dtype.byteWidth
 
@@ -76,5 +76,14 @@ struct TensorDecoder {
 
     private func mismatch(_ name: String, _ dims: [Int], _ dtype: DType, _ expected: Int, _ actual: Int) -> ONNXImportError {
         .tensorSizeMismatch(file: file, tensor: name, dims: dims, dtype: dtype, expectedBytes: expected, actualBytes: actual)
+    }
+}
+
+/// A few words on why `checkedElementCount` refused a shape.
+func shapeProblem(_ error: TensorError) -> String {
+    switch error {
+    case .negativeDimension: "a dimension is negative"
+    case .elementCountOverflow: "more elements than fit in memory"
+    case .byteCount: "its size does not match its bytes"
     }
 }
