@@ -38,6 +38,8 @@ public enum ONNXImportError: Error, Sendable, CustomStringConvertible {
     case invalidNode(file: String, node: String, opType: String, reason: String)
     /// A graph input or output without a usable tensor type.
     case invalidValueInfo(file: String, value: String, reason: String)
+    /// The nodes do not form a graph: an input nobody produces, or a cycle.
+    case invalidGraph(file: String, reason: String)
 
     public var description: String {
         switch self {
@@ -74,6 +76,8 @@ public enum ONNXImportError: Error, Sendable, CustomStringConvertible {
             return "\(file): \(opType) node \"\(node)\" \(reason)"
         case let .invalidValueInfo(file, value, reason):
             return "\(file): graph value \"\(value)\" \(reason)"
+        case let .invalidGraph(file, reason):
+            return "\(file): the nodes do not form a valid graph (\(reason)) — the file is corrupt"
         }
     }
 }

@@ -87,8 +87,13 @@ public enum ONNXImporter {
             parameters[name] = nil
         }
 
-        return Graph(name: graph.name, inputs: inputs, outputs: outputs, nodes: nodes,
-                     parameters: parameters, valueTypes: valueTypes, metadata: metadata(of: model))
+        var result = Graph(name: graph.name, inputs: inputs, outputs: outputs, nodes: nodes,
+                           parameters: parameters, valueTypes: valueTypes, metadata: metadata(of: model))
+        // ONNX requires topological order; not every exporter delivers it.
+        do { try result.sortTopologically() } catch {
+            throw ONNXImportError.invalidGraph(file: file, reason: error.description)
+        }
+        return result
     }
 
     /// The default-domain opset, which must be in `supportedOpsets`.
