@@ -11,6 +11,11 @@ struct ProtoEncoder {
         raw(UInt64(bitPattern: value))
     }
 
+    mutating func float(_ field: Int, _ value: Float) {
+        key(field, wireType: 5)
+        withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes += $0 }
+    }
+
     mutating func bytes(_ field: Int, _ data: [UInt8]) {
         key(field, wireType: 2)
         raw(UInt64(data.count))
@@ -51,12 +56,21 @@ enum TestModel {
         var external: [(String, String)]? = nil
     }
 
+    /// An attribute with its `AttributeProto.type` code.
+    enum AttributeSpec {
+        case float(String, Float)
+        case int(String, Int64)
+        case string(String, String)
+        case ints(String, [Int64])
+    }
+
     struct NodeSpec {
         var opType: String
         var name: String
         var inputs: [String]
         var outputs: [String]
         var domain: String = ""
+        var attributes: [AttributeSpec] = []
     }
 
     /// `ModelProto` bytes. `irVersion`/`opset` of `nil` leave the field out.
@@ -86,7 +100,17 @@ enum TestModel {
         for o in n.outputs { e.string(2, o) }
         e.string(3, n.name)
         e.string(4, n.opType)
+        for a in n.attributes { e.message(5) { attribute(&$0, a) } }
         if !n.domain.isEmpty { e.string(7, n.domain) }
+    }
+
+    static func attribute(_ e: inout ProtoEncoder, _ a: AttributeSpec) {
+        switch a {
+        case let .float(name, v): e.string(1, name); e.float(2, v); e.varint(20, 1)
+        case let .int(name, v): e.string(1, name); e.varint(3, v); e.varint(20, 2)
+        case let .string(name, v): e.string(1, name); e.string(4, v); e.varint(20, 3)
+        case let .ints(name, v): e.string(1, name); for i in v { e.varint(8, i) }; e.varint(20, 7)
+        }
     }
 
     static func tensor(_ e: inout ProtoEncoder, _ t: TensorSpec) {
