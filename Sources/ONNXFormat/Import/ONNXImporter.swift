@@ -44,8 +44,10 @@ public enum ONNXImporter {
         for initializer in graph.initializers {
             let role: ParameterRole = !initializer.dtype.isFloatingPoint ? .constant
                 : statistics.contains(initializer.name) ? .statistic : .weight
-            parameters[initializer.name] = Parameter(initializer.tensor, role: role)
-            constants[initializer.name] = initializer.tensor
+            // The IR computes in float32: float16 and float64 weights are converted once, here.
+            let tensor = initializer.dtype.isFloatingPoint ? initializer.tensor.converted(to: .float32) : initializer.tensor
+            parameters[initializer.name] = Parameter(tensor, role: role)
+            constants[initializer.name] = tensor
         }
 
         var valueTypes: [String: ValueType] = [:]
@@ -64,7 +66,8 @@ public enum ONNXImporter {
         for onnxNode in graph.nodes {
             context.begin(onnxNode, name: names.unique(onnxNode))
             if onnxNode.opType == "Constant" {
-                let tensor = try constantValue(of: onnxNode, context)
+                let value = try constantValue(of: onnxNode, context)
+                let tensor = value.dtype.isFloatingPoint ? value.converted(to: .float32) : value
                 for output in onnxNode.outputs.prefix(1) {
                     parameters[output] = Parameter(tensor, role: .constant)
                     context.addKnownConstant(tensor, named: output)
