@@ -5,7 +5,7 @@ let package = Package(
     name: "Graft",
     products: [
         .executable(name: "graft", targets: ["GraftCLI"]),
-        .library(name: "Graft", targets: ["TensorCore", "GraphIR", "ONNXFormat", "KerasFormat"]),
+        .library(name: "Graft", targets: ["TensorCore", "GraphIR", "ONNXFormat", "KerasFormat", "Surgery"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -23,18 +23,20 @@ let package = Package(
         .target(name: "GraphIR", dependencies: ["TensorCore"]),
         .target(name: "HDF5Support", dependencies: ["CHDF5", "TensorCore"]),
         .target(name: "ONNXFormat", dependencies: ["GraphIR", "CONNXProto"]),
+        .target(name: "Surgery", dependencies: ["GraphIR"]),
         .target(name: "KerasFormat", dependencies: [
             "GraphIR", "HDF5Support",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
         .executableTarget(name: "GraftCLI", dependencies: [
-            "ONNXFormat", "KerasFormat",
+            "ONNXFormat", "KerasFormat", "Surgery",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         .target(name: "TestSupport", dependencies: ["GraphIR"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
         .testTarget(name: "GraphIRTests", dependencies: ["GraphIR", "TestSupport"]),
+        .testTarget(name: "SurgeryTests", dependencies: ["Surgery", "TestSupport"]),
         .testTarget(name: "ONNXFormatTests", dependencies: ["ONNXFormat", "TestSupport"]),
         .testTarget(name: "KerasFormatTests", dependencies: ["KerasFormat", "HDF5Support", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["GraftCLI", "ONNXFormat", "KerasFormat", "TestSupport"]),

@@ -1,6 +1,8 @@
 /// One dimension of a value's shape: a known size, or a named symbol such as
 /// the batch dimension `N` whose size is only known at run time.
-public enum Dim: Sendable, Hashable, CustomStringConvertible {
+public enum Dim: Sendable, Hashable, CustomStringConvertible, ExpressibleByIntegerLiteral {
+    public init(integerLiteral value: Int) { self = .known(value) }
+
     case known(Int)
     case symbol(String)
 

@@ -1,1 +1,0 @@
-// Replaced by protoc-c output (Formats/onnx/regenerate.sh).
