@@ -33,7 +33,9 @@ import TensorCore
     let kernel = try cfg.ints("kernel_size", count: 2)
     let multiplier = try cfg.int("depth_multiplier", default: 1)
     let useBias = try cfg.bool("use_bias", default: true)
-    let tensors = try call.weights.resolve(useBias ? ["depthwise_kernel", "bias"] : ["depthwise_kernel"])
+    // Keras 3 names the variable `kernel`, tf.keras 2 `depthwise_kernel`.
+    let kernelName = call.weights.stored.contains { $0.variableName == "kernel" } ? "kernel" : "depthwise_kernel"
+    let tensors = try call.weights.resolve(useBias ? [kernelName, "bias"] : [kernelName])
     try call.weights.check(tensors[0], "depthwise_kernel", is: [kernel[0], kernel[1], c, multiplier])
     if useBias { try call.weights.check(tensors[1], "bias", is: [c * multiplier]) }
     let weight = call.weight("depthwise_kernel", WeightLayout.depthwiseKernel(tensors[0]), into: &b)
