@@ -36,9 +36,9 @@ import Testing
     }
 
     @Test func keras3AutoNamesFollowKerasSnakeCase() {
-        #expect(Keras3WeightsReaderNames.snakeCase("Conv2D") == "conv2d")
-        #expect(Keras3WeightsReaderNames.snakeCase("BatchNormalization") == "batch_normalization")
-        #expect(Keras3WeightsReaderNames.snakeCase("ReLU") == "re_lu")
-        #expect(Keras3WeightsReaderNames.snakeCase("GlobalAveragePooling2D") == "global_average_pooling2d")
+        #expect(KerasAutoNaming.snakeCase("Conv2D") == "conv2d")
+        #expect(KerasAutoNaming.snakeCase("BatchNormalization") == "batch_normalization")
+        #expect(KerasAutoNaming.snakeCase("ReLU") == "re_lu")
+        #expect(KerasAutoNaming.snakeCase("GlobalAveragePooling2D") == "global_average_pooling2d")
     }
 }

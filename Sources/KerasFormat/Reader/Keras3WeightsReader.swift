@@ -106,7 +106,7 @@ enum Keras3WeightsReader {
     }
 }
 
-/// Keras 3's automatic layer naming, exposed for tests and writers.
-public enum Keras3WeightsReaderNames {
+/// Keras 3's automatic object naming (`Conv2D` → `conv2d`), for tests and writers.
+public enum KerasAutoNaming {
     public static func snakeCase(_ className: String) -> String { Keras3WeightsReader.snakeCase(className) }
 }

@@ -130,7 +130,19 @@ public enum KerasReader {
         let temporary = FileManager.default.temporaryDirectory
             .appendingPathComponent("graft-\(UUID().uuidString).weights.h5")
         defer { try? FileManager.default.removeItem(at: temporary) }
-        do { _ = try archive.extract(entry, to: temporary, skipCRC32: false) } catch {
+        guard FileManager.default.createFile(atPath: temporary.path, contents: nil),
+              let output = FileHandle(forWritingAtPath: temporary.path) else {
+            throw .zip(path: path, reason: "cannot create a temporary file at \(temporary.path)")
+        }
+        do {
+            defer { try? output.close() }
+            var written: UInt64 = 0
+            _ = try archive.extract(entry, skipCRC32: false) { chunk in
+                written += UInt64(chunk.count)
+                guard written <= entry.uncompressedSize else { throw ArchiveEntryOverflow() }
+                try output.write(contentsOf: chunk)
+            }
+        } catch {
             throw .zip(path: path, reason: "cannot extract 'model.weights.h5': \(error)")
         }
         let file = try wrap { () throws(HDF5Error) in try HDF5File.open(temporary) }
