@@ -104,9 +104,7 @@ private func inspect(_ model: RealModel) throws -> Summary {
     let ours = Dictionary(listing.weights.map { ($0.name, $0.shape) }, uniquingKeysWith: { a, _ in a })
     for w in refWeights {
         let name = try #require(w["name"] as? String)
-        let stem = name.split(separator: "/").suffix(2).joined(separator: "/")
-        let match = ours.first { $0.key.hasSuffix(stem) }
-        #expect(match?.value == w["shape"] as? [Int], "weight \(name)")
+        #expect(ours[name] == w["shape"] as? [Int], "weight \(name)")
     }
 }
 
