@@ -2,44 +2,49 @@ import TensorCore
 
 /// Layout changes applied to Keras weights once, at import.
 enum WeightLayout {
-    /// `y[i…] = x[i permuted]`: axis `k` of the result is axis `perm[k]` of `x` (NumPy `transpose`).
-    static func permuted(_ x: Tensor, _ perm: [Int]) -> Tensor {
-        let rank = x.rank
-        precondition(perm.count == rank && Set(perm) == Set(0..<rank), "bad permutation \(perm) for rank \(rank)")
-        let source = x.scalars
-        let outShape = perm.map { x.shape[$0] }
-        var inStrides = [Int](repeating: 1, count: rank)
-        for k in stride(from: rank - 2, through: 0, by: -1) { inStrides[k] = inStrides[k + 1] * x.shape[k + 1] }
-        let strides = perm.map { inStrides[$0] }
-        var out = [Float](repeating: 0, count: source.count)
-        var index = [Int](repeating: 0, count: rank)
-        for o in 0..<out.count {
-            var offset = 0
-            for k in 0..<rank { offset += index[k] * strides[k] }
-            out[o] = source[offset]
-            var k = rank - 1
-            while k >= 0 {
-                index[k] += 1
-                if index[k] < outShape[k] { break }
-                index[k] = 0
-                k -= 1
-            }
-        }
-        return Tensor(shape: outShape, scalars: out)
+    /// Conv2D kernel `[kH, kW, in, out]` (HWIO) → `[out, in, kH, kW]` (OIHW).
+    static func convKernel(_ hwio: Tensor) -> Tensor {
+        let (kh, kw, i, o) = (hwio.shape[0], hwio.shape[1], hwio.shape[2], hwio.shape[3])
+        return reversedAxes(hwio, outer: kh * kw, middle: i, inner: o).reshaped([o, i, kh, kw])
     }
 
-    /// Conv2D kernel `[kH, kW, in, out]` (HWIO) → `[out, in, kH, kW]` (OIHW).
-    static func convKernel(_ hwio: Tensor) -> Tensor { permuted(hwio, [3, 2, 0, 1]) }
+    /// `[A, B, C]` → `[C, B, A]`, the shape of every kernel transpose Keras needs.
+    /// Walks the source in blocks of 64 along C so reads and writes both stay sequential.
+    static func reversedAxes(_ x: Tensor, outer a: Int, middle b: Int, inner c: Int) -> Tensor {
+        let source = x.dtype == .float32 ? x : x.converted(to: .float32)
+        precondition(a * b * c == source.elementCount)
+        var out = Tensor(zeros: [c, b, a])
+        source.withUnsafeFloats { src in
+            out.withUnsafeMutableFloats { dst in
+                let block = 64
+                var c0 = 0
+                while c0 < c {
+                    let width = min(block, c - c0)
+                    for j in 0..<b {
+                        for i in 0..<a {
+                            let from = (i * b + j) * c + c0
+                            let to = c0 * b * a + j * a + i
+                            for k in 0..<width { dst[to + k * b * a] = src[from + k] }
+                        }
+                    }
+                    c0 += block
+                }
+            }
+        }
+        return out
+    }
 
     /// DepthwiseConv2D kernel `[kH, kW, in, multiplier]` → `[in * multiplier, 1, kH, kW]`;
     /// output channel `c * multiplier + m` reads input channel `c`, as in Keras.
     static func depthwiseKernel(_ kernel: Tensor) -> Tensor {
         let (kh, kw, c, m) = (kernel.shape[0], kernel.shape[1], kernel.shape[2], kernel.shape[3])
-        return permuted(kernel, [2, 3, 0, 1]).reshaped([c * m, 1, kh, kw])
+        return reversedAxes(kernel, outer: kh * kw, middle: 1, inner: c * m).reshaped([c * m, 1, kh, kw])
     }
 
     /// Dense kernel `[in, out]` → `[out, in]` for `gemm(transB: true)`.
-    static func denseKernel(_ kernel: Tensor) -> Tensor { permuted(kernel, [1, 0]) }
+    static func denseKernel(_ kernel: Tensor) -> Tensor {
+        reversedAxes(kernel, outer: kernel.shape[0], middle: 1, inner: kernel.shape[1]).reshaped([kernel.shape[1], kernel.shape[0]])
+    }
 
     /// Keras axis of a tensor of `rank` → IR axis (only rank 4 differs: NHWC → NCHW).
     static func irAxis(_ kerasAxis: Int, rank: Int) -> Int? {

@@ -2,7 +2,7 @@ import Foundation
 
 /// A decoded JSON value; Keras configs are kept in this form until an
 /// importer reads the keys it understands.
-public enum JSONValue: Sendable, Equatable, Decodable {
+public enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
     case number(Double)
@@ -10,20 +10,10 @@ public enum JSONValue: Sendable, Equatable, Decodable {
     case array([JSONValue])
     case object([String: JSONValue])
 
-    public init(from decoder: Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() { self = .null }
-        else if let b = try? container.decode(Bool.self) { self = .bool(b) }
-        else if let n = try? container.decode(Double.self) { self = .number(n) }
-        else if let s = try? container.decode(String.self) { self = .string(s) }
-        else if let a = try? container.decode([JSONValue].self) { self = .array(a) }
-        else { self = .object(try container.decode([String: JSONValue].self)) }
-    }
-
     /// Parses `data`; throws `.badConfig` naming `source` when it is not JSON.
     static func parse(_ data: Data, source: String) throws(KerasImportError) -> JSONValue {
-        do { return try JSONDecoder().decode(JSONValue.self, from: data) } catch {
-            throw .badConfig(source: source, reason: "not valid JSON (\(error.localizedDescription))")
+        do { return try JSONParser.parse([UInt8](data)) } catch {
+            throw .badConfig(source: source, reason: "not valid JSON (\(error))")
         }
     }
 
