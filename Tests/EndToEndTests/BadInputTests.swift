@@ -31,8 +31,7 @@ enum BadFile: CustomTestStringConvertible, Sendable {
             try Data().write(to: url)
             return url.path
         case let .randomBytes(ext):
-            var rng = SplitMix64(seed: 20261129)
-            let bytes = (0..<4096).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            let bytes = SeededGenerator.bytes(4096, seed: 20261129)
             let url = dir.appendingPathComponent("random.\(ext)")
             try Data(bytes).write(to: url)
             return url.path
@@ -65,17 +64,4 @@ func badPathsGetOneClearLine(_ arguments: [String]) throws {
     #expect(run.status == 1)
     #expect(run.stderrLines.count == 1, "stderr: \(run.stderr)")
     #expect(run.stderr.contains(arguments[1]))
-}
-
-/// A small seeded generator, so the random bytes are the same on every run.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
