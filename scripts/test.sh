@@ -6,5 +6,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 bash scripts/setup-system.sh
 bash Models/fetch.sh >/dev/null
+# Reference tools (onnx checker, onnxruntime, Keras) that tests compare against.
+GRAFT_PYTHON=$(bash scripts/setup-python.sh)
+export GRAFT_PYTHON
 swift build --build-tests
 swift test --skip-build "$@"

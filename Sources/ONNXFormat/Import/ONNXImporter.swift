@@ -62,7 +62,6 @@ public enum ONNXImporter {
                                     consumedValues: consumed, constants: constants)
         var names = NodeNamer(fileNames: graph.nodes.map(\.name))
         var nodes: [Node] = []
-        var fromConstantNodes: Set<String> = []
         for onnxNode in graph.nodes {
             context.begin(onnxNode, name: names.unique(onnxNode))
             if onnxNode.opType == "Constant" {
@@ -71,7 +70,6 @@ public enum ONNXImporter {
                 for output in onnxNode.outputs.prefix(1) {
                     parameters[output] = Parameter(tensor, role: .constant)
                     context.addKnownConstant(tensor, named: output)
-                    fromConstantNodes.insert(output)
                 }
                 continue
             }
@@ -84,10 +82,15 @@ public enum ONNXImporter {
         for (name, tensor) in context.createdConstants {
             parameters[name] = Parameter(tensor, role: .constant)
         }
-        // Constant nodes folded into attributes (Clip bounds, axes) leave nothing behind.
+        // Constants folded into attributes (Clip bounds, Pad value, axes) leave nothing behind,
+        // whether they came from Constant nodes or from initializers.
         let used = Set(nodes.flatMap(\.inputs) + outputs)
-        for name in fromConstantNodes where !used.contains(name) {
+        for name in Array(parameters.keys) where !used.contains(name) {
             parameters[name] = nil
+        }
+        let frozen = jsonStrings(model, key: ONNXMetadataKeys.frozen) ?? []
+        for name in frozen where parameters[name]?.role == .weight {
+            parameters[name]?.trainable = false
         }
 
         var result = Graph(name: graph.name, inputs: inputs, outputs: outputs, nodes: nodes,
@@ -138,7 +141,21 @@ public enum ONNXImporter {
         var properties: [String: String] = [:]
         for entry in model.metadataProps { properties[entry.key] = entry.value }
         let producer = [model.producerName, model.producerVersion].filter { !$0.isEmpty }.joined(separator: " ")
-        return ModelMetadata(sourceFormat: "onnx", producer: producer, properties: properties)
+        let preprocessing = properties[ONNXMetadataKeys.preprocessing].flatMap {
+            try? JSONDecoder().decode(Preprocessing.self, from: Data($0.utf8))
+        }
+        let classNames = jsonStrings(model, key: ONNXMetadataKeys.classNames)
+        for key in [ONNXMetadataKeys.preprocessing, ONNXMetadataKeys.classNames, ONNXMetadataKeys.frozen] {
+            properties[key] = nil
+        }
+        return ModelMetadata(sourceFormat: "onnx", producer: producer, preprocessing: preprocessing,
+                             classNames: classNames, properties: properties)
+    }
+
+    /// A `metadata_props` value that holds a JSON array of strings (Graft's own keys).
+    private static func jsonStrings(_ model: ONNXModelFile, key: String) -> [String]? {
+        guard let text = model.metadataProps.first(where: { $0.key == key })?.value else { return nil }
+        return try? JSONDecoder().decode([String].self, from: Data(text.utf8))
     }
 }
 
