@@ -44,7 +44,7 @@ let package = Package(
         .testTarget(name: "SurgeryTests", dependencies: ["Surgery", "TestSupport"]),
         .testTarget(name: "ONNXFormatTests", dependencies: ["ONNXFormat", "TestSupport"]),
         .testTarget(name: "KerasFormatTests", dependencies: ["KerasFormat", "HDF5Support", "TestSupport"]),
-        .testTarget(name: "ImageDataTests", dependencies: ["ImageData", "TestSupport"]),
+        .testTarget(name: "ImageDataTests", dependencies: ["ImageData", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "EndToEndTests", dependencies: ["GraftCLI", "ONNXFormat", "KerasFormat", "TestSupport"]),
     ]
 )
