@@ -14,12 +14,21 @@ extension RGBImage {
         if outWidth == width && outHeight == height { return self }
         let horizontal = ResampleWeights(inSize: width, outSize: outWidth, antialias: antialias)
         let vertical = ResampleWeights(inSize: height, outSize: outHeight, antialias: antialias)
-        var plane = pixels.map(Float.init)
+        // The first pass reads the bytes directly, so no full-size float copy is made.
+        var plane: [Float]
         if outWidth != width {
-            plane = resampleRows(plane, rows: height, inWidth: width, weights: horizontal, roundToBytes: antialias)
-        }
-        if outHeight != height {
-            plane = resampleColumns(plane, width: outWidth, inHeight: height, weights: vertical)
+            plane = pixels.withUnsafeBufferPointer {
+                resampleRows($0, rows: height, inWidth: width, weights: horizontal, roundToBytes: antialias)
+            }
+            if outHeight != height {
+                plane = plane.withUnsafeBufferPointer {
+                    resampleColumns($0, width: outWidth, inHeight: height, weights: vertical)
+                }
+            }
+        } else {
+            plane = pixels.withUnsafeBufferPointer {
+                resampleColumns($0, width: outWidth, inHeight: height, weights: vertical)
+            }
         }
         return RGBImage(width: outWidth, height: outHeight, pixels: plane.map(byteValue))
     }
@@ -40,13 +49,17 @@ private func byteValue(_ value: Float) -> UInt8 {
     UInt8(clamping: Int((value + 0.5).rounded(.down)))
 }
 
-/// For each output index: the first input index and the weights of the inputs from there on.
+/// For each output index `i`: the first input index `starts[i]` and `counts[i]` weights
+/// stored at `values[i * stride ..< i * stride + counts[i]]`.
 struct ResampleWeights {
     var starts: [Int] = []
-    var weights: [[Float]] = []
+    var counts: [Int] = []
+    var values: [Float] = []
+    var stride = 0
 
     init(inSize: Int, outSize: Int, antialias: Bool) {
         let scale = Double(inSize) / Double(outSize)
+        var rows: [[Float]] = []
         for i in 0..<outSize {
             let center = (Double(i) + 0.5) * scale
             if antialias {
@@ -60,37 +73,36 @@ struct ResampleWeights {
                 let total = w.reduce(0, +)
                 if total > 0 { w = w.map { $0 / total } }
                 starts.append(first)
-                weights.append(w.map(Float.init))
+                rows.append(w.map(Float.init))
             } else {
                 let position = min(max(center - 0.5, 0), Double(inSize - 1))
                 let left = min(Int(position), inSize - 1)
-                let fraction = position - Double(left)
-                if left + 1 < inSize {
-                    starts.append(left)
-                    weights.append([Float(1 - fraction), Float(fraction)])
-                } else {
-                    starts.append(left)
-                    weights.append([1])
-                }
+                let fraction = Float(position - Double(left))
+                starts.append(left)
+                rows.append(left + 1 < inSize ? [1 - fraction, fraction] : [1])
             }
         }
+        stride = rows.map(\.count).max() ?? 0
+        counts = rows.map(\.count)
+        values = rows.flatMap { $0 + [Float](repeating: 0, count: stride - $0.count) }
     }
 }
 
 /// Resamples each row of an interleaved RGB plane from `inWidth` to `weights.starts.count` columns.
-private func resampleRows(_ plane: [Float], rows: Int, inWidth: Int, weights: ResampleWeights,
-                          roundToBytes: Bool) -> [Float] {
+private func resampleRows<Sample: SampleValue>(_ src: UnsafeBufferPointer<Sample>, rows: Int, inWidth: Int,
+                                               weights: ResampleWeights, roundToBytes: Bool) -> [Float] {
     let outWidth = weights.starts.count
     var out = [Float](repeating: 0, count: rows * outWidth * 3)
-    plane.withUnsafeBufferPointer { src in
+    weights.values.withUnsafeBufferPointer { taps in
         out.withUnsafeMutableBufferPointer { dst in
             for y in 0..<rows {
                 let row = y * inWidth * 3
                 for x in 0..<outWidth {
                     var r: Float = 0, g: Float = 0, b: Float = 0
-                    for (k, w) in weights.weights[x].enumerated() {
-                        let p = row + (weights.starts[x] + k) * 3
-                        r += w * src[p]; g += w * src[p + 1]; b += w * src[p + 2]
+                    let first = row + weights.starts[x] * 3, tapBase = x * weights.stride
+                    for k in 0..<weights.counts[x] {
+                        let w = taps[tapBase + k], p = first + k * 3
+                        r += w * src[p].floatValue; g += w * src[p + 1].floatValue; b += w * src[p + 2].floatValue
                     }
                     let q = (y * outWidth + x) * 3
                     if roundToBytes {
@@ -106,20 +118,26 @@ private func resampleRows(_ plane: [Float], rows: Int, inWidth: Int, weights: Re
 }
 
 /// Resamples each column of an interleaved RGB plane from `inHeight` to `weights.starts.count` rows.
-private func resampleColumns(_ plane: [Float], width: Int, inHeight: Int, weights: ResampleWeights) -> [Float] {
+private func resampleColumns<Sample: SampleValue>(_ src: UnsafeBufferPointer<Sample>, width: Int, inHeight: Int,
+                                                  weights: ResampleWeights) -> [Float] {
     let outHeight = weights.starts.count
     let rowLength = width * 3
     var out = [Float](repeating: 0, count: outHeight * rowLength)
-    plane.withUnsafeBufferPointer { src in
+    weights.values.withUnsafeBufferPointer { taps in
         out.withUnsafeMutableBufferPointer { dst in
             for y in 0..<outHeight {
                 let target = y * rowLength
-                for (k, w) in weights.weights[y].enumerated() {
-                    let source = (weights.starts[y] + k) * rowLength
-                    for i in 0..<rowLength { dst[target + i] += w * src[source + i] }
+                for k in 0..<weights.counts[y] {
+                    let w = taps[y * weights.stride + k], source = (weights.starts[y] + k) * rowLength
+                    for i in 0..<rowLength { dst[target + i] += w * src[source + i].floatValue }
                 }
             }
         }
     }
     return out
 }
+
+/// A pixel sample the resampling passes read: the image's bytes or a pass's floats.
+protocol SampleValue { var floatValue: Float { get } }
+extension UInt8: SampleValue { var floatValue: Float { Float(self) } }
+extension Float: SampleValue { var floatValue: Float { self } }

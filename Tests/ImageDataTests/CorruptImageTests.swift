@@ -9,7 +9,7 @@ enum Corruption: String, CaseIterable, CustomTestStringConvertible {
     case jpegTruncatedAt10Percent, jpegTruncatedAt50Percent, jpegTruncatedAt99Percent
     case progressiveJPEGTruncatedAt50Percent, jpegWithoutEndMarker
     case pngTruncatedAt10Percent, pngTruncatedAt50Percent, pngTruncatedAt99Percent
-    case pngBadIDATChecksum, pngBadIHDRChecksum
+    case pngBadIDATChecksum, pngBadIHDRChecksum, pngWithoutEndChunk
     case pngHeaderClaims100000x100000, jpegHeaderClaims65000x65000
     case textFileNamedJPG
 
@@ -36,6 +36,7 @@ enum Corruption: String, CaseIterable, CustomTestStringConvertible {
         case .pngTruncatedAt99Percent: return (prefix(png, 99), "cut99.png")
         case .pngBadIDATChecksum: return (try Self.flippingChecksum(of: "IDAT", in: png), "bad-idat-crc.png")
         case .pngBadIHDRChecksum: return (try Self.flippingChecksum(of: "IHDR", in: png), "bad-ihdr-crc.png")
+        case .pngWithoutEndChunk: return (png.dropLast(12), "no-iend.png")
         case .pngHeaderClaims100000x100000: return (try ImageFixtures.bytes("corrupt/huge_header.png"), "huge.png")
         case .jpegHeaderClaims65000x65000: return (try Self.settingFrameSize(of: jpeg, to: 65000), "huge.jpg")
         case .textFileNamedJPG: return (Data("just some text, not a photo\n".utf8), "notes.jpg")
