@@ -16,6 +16,10 @@ let package = Package(
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CProtobufC", pkgConfig: "libprotobuf-c", providers: [.apt(["libprotobuf-c-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        // setjmp/longjmp error handling for libjpeg and libpng (Swift cannot longjmp).
+        .target(name: "CImageCodecs", dependencies: ["CJPEG", "CPNG"]),
         // protoc-c output for Formats/onnx/onnx.proto, committed (Formats/onnx/regenerate.sh).
         .target(name: "CONNXProto", dependencies: ["CProtobufC"]),
 
@@ -24,6 +28,7 @@ let package = Package(
         .target(name: "HDF5Support", dependencies: ["CHDF5", "TensorCore"]),
         .target(name: "ONNXFormat", dependencies: ["GraphIR", "CONNXProto"]),
         .target(name: "Surgery", dependencies: ["GraphIR"]),
+        .target(name: "ImageData", dependencies: ["TensorCore", "GraphIR", "CImageCodecs"]),
         .target(name: "KerasFormat", dependencies: [
             "GraphIR", "HDF5Support",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
@@ -43,6 +48,7 @@ let package = Package(
         .testTarget(name: "SurgeryTests", dependencies: ["Surgery", "TestSupport"]),
         .testTarget(name: "ONNXFormatTests", dependencies: ["ONNXFormat", "TestSupport"]),
         .testTarget(name: "KerasFormatTests", dependencies: ["KerasFormat", "HDF5Support", "TestSupport"]),
+        .testTarget(name: "ImageDataTests", dependencies: ["ImageData", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "EndToEndTests", dependencies: ["GraftCLI", "ONNXFormat", "KerasFormat", "TestSupport"]),
     ]
 )

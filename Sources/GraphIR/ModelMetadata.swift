@@ -1,7 +1,20 @@
 /// How to turn an image into the model's input. Travels with the model.
+///
+/// Order of steps: decode → resize (per `resize`) → centre crop to `size` → channel order
+/// → `(pixel - mean) / std`.
 public struct Preprocessing: Sendable, Equatable, Codable {
     public enum ChannelOrder: String, Sendable, Codable { case rgb, bgr }
     public enum Layout: String, Sendable, Codable { case nchw, nhwc }
+
+    /// How the decoded image reaches `size`.
+    public enum Resize: Sendable, Equatable, Codable {
+        /// Resize straight to `size`, ignoring the aspect ratio.
+        case stretch
+        /// Resize to `height`×`width` (aspect ignored), then centre-crop `size`.
+        case stretchThenCrop(height: Int, width: Int)
+        /// Resize so the shorter side is `shorterSide` (aspect kept), then centre-crop `size`.
+        case shorterSideThenCrop(shorterSide: Int)
+    }
 
     /// `[height, width]` of the network input.
     public var size: [Int]
@@ -11,14 +24,36 @@ public struct Preprocessing: Sendable, Equatable, Codable {
     /// `x = (pixel - mean) / std`, per channel, pixels in 0…255.
     public var mean: [Float]
     public var std: [Float]
+    public var resize: Resize
+    /// Bilinear with a support that widens when shrinking (as PIL's `BILINEAR`), or plain
+    /// bilinear (as OpenCV's `INTER_LINEAR` and skimage's `order=1, anti_aliasing=False`).
+    public var antialias: Bool
 
     public init(size: [Int], channelOrder: ChannelOrder = .rgb, layout: Layout = .nchw,
-                mean: [Float], std: [Float]) {
+                mean: [Float], std: [Float], resize: Resize = .stretch, antialias: Bool = true) {
         self.size = size
         self.channelOrder = channelOrder
         self.layout = layout
         self.mean = mean
         self.std = std
+        self.resize = resize
+        self.antialias = antialias
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case size, channelOrder, layout, mean, std, resize, antialias
+    }
+
+    /// Decodes; `resize` and `antialias` are optional (`.stretch`, `true`) so older files still load.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        size = try c.decode([Int].self, forKey: .size)
+        channelOrder = try c.decode(ChannelOrder.self, forKey: .channelOrder)
+        layout = try c.decode(Layout.self, forKey: .layout)
+        mean = try c.decode([Float].self, forKey: .mean)
+        std = try c.decode([Float].self, forKey: .std)
+        resize = try c.decodeIfPresent(Resize.self, forKey: .resize) ?? .stretch
+        antialias = try c.decodeIfPresent(Bool.self, forKey: .antialias) ?? true
     }
 }
 
