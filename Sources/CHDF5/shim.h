@@ -11,3 +11,5 @@ static inline hid_t chdf5_p_default(void)     { return H5P_DEFAULT; }
 static inline hid_t chdf5_e_default(void)     { return H5E_DEFAULT; }
 static inline hid_t chdf5_s_all(void)         { return H5S_ALL; }
 static inline hsize_t chdf5_variable(void)    { return H5T_VARIABLE; }
+static inline hid_t chdf5_ieee_f32le(void)    { return H5T_IEEE_F32LE; }
+static inline hid_t chdf5_p_link_create(void) { return H5P_LINK_CREATE; }
