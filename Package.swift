@@ -47,7 +47,7 @@ let package = Package(
         .testTarget(name: "GraphIRTests", dependencies: ["GraphIR", "TestSupport"]),
         .testTarget(name: "SurgeryTests", dependencies: ["Surgery", "TestSupport"]),
         .testTarget(name: "ONNXFormatTests", dependencies: ["ONNXFormat", "TestSupport"]),
-        .testTarget(name: "KerasFormatTests", dependencies: ["KerasFormat", "HDF5Support", "TestSupport"]),
+        .testTarget(name: "KerasFormatTests", dependencies: ["KerasFormat", "HDF5Support", "ONNXFormat", "TestSupport"]),
         .testTarget(name: "ImageDataTests", dependencies: ["ImageData", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "EndToEndTests", dependencies: ["GraftCLI", "ONNXFormat", "KerasFormat", "TestSupport"]),
     ]

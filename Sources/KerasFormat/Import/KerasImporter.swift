@@ -32,8 +32,10 @@ public enum KerasImporter {
         var producer = "keras"
         if !version.isEmpty { producer += " \(version)" }
         if let backend = file.backend, !backend.isEmpty { producer += " (\(backend))" }
+        var properties = file.properties
+        properties["keras.input_layout"] = "nhwc"
         let metadata = ModelMetadata(sourceFormat: file.format == .kerasZip ? "keras-zip" : "keras-h5", producer: producer,
-                                     properties: ["keras.input_layout": "nhwc"])
+                                     preprocessing: file.preprocessing, classNames: file.classNames, properties: properties)
         var walker = ModelWalker(weights: file.weights, kerasMajorVersion: major,
                                  builder: GraphBuilder(graph: Graph(name: file.model.name, metadata: metadata)))
         let outputs = try walker.inline(file.model, prefix: nil, inputs: nil, trainable: true)

@@ -1,3 +1,4 @@
+import GraphIR
 import TensorCore
 
 /// A Keras file decoded but not translated: the architecture and the stored
@@ -19,14 +20,22 @@ public struct KerasModelFile: Sendable {
     /// Weights by layer path (`outer/inner` inside nested models), each list in
     /// the order Keras stores them for that layer.
     public var weights: [String: [KerasWeight]]
+    /// Graft's own metadata (`graft_*` root attributes of files Graft wrote).
+    public var preprocessing: Preprocessing?
+    public var classNames: [String]?
+    public var properties: [String: String]
 
     public init(format: Format, kerasVersion: String?, backend: String?, model: KerasModelConfig,
-                weights: [String: [KerasWeight]]) {
+                weights: [String: [KerasWeight]], preprocessing: Preprocessing? = nil,
+                classNames: [String]? = nil, properties: [String: String] = [:]) {
         self.format = format
         self.kerasVersion = kerasVersion
         self.backend = backend
         self.model = model
         self.weights = weights
+        self.preprocessing = preprocessing
+        self.classNames = classNames
+        self.properties = properties
     }
 }
 

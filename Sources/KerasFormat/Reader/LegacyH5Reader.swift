@@ -37,7 +37,23 @@ enum LegacyH5Reader {
                 weights[layerName, default: []] += stored.map(\.1)
             }
         }
-        return KerasModelFile(format: .legacyH5, kerasVersion: version, backend: backend, model: model, weights: weights)
+        var result = KerasModelFile(format: .legacyH5, kerasVersion: version, backend: backend, model: model, weights: weights)
+        try readGraftMetadata(root, file: file, into: &result)
+        return result
+    }
+
+    /// The `graft_*` root attributes (`KerasMetadataKeys`), when present.
+    static func readGraftMetadata(_ root: HDF5Group, file: String, into result: inout KerasModelFile) throws(KerasImportError) {
+        func decode<T: Decodable>(_ type: T.Type, _ key: String) throws(KerasImportError) -> T? {
+            guard try wrap({ () throws(HDF5Error) in try root.hasAttribute(key) }) else { return nil }
+            let text = try wrap { () throws(HDF5Error) in try root.stringAttribute(key) }
+            do { return try JSONDecoder().decode(T.self, from: Data(text.utf8)) } catch {
+                throw .badConfig(source: "\(file) \(key)", reason: "not the JSON Graft writes (\(error))")
+            }
+        }
+        result.preprocessing = try decode(Preprocessing.self, KerasMetadataKeys.preprocessing)
+        result.classNames = try decode([String].self, KerasMetadataKeys.classNames)
+        result.properties = try decode([String: String].self, KerasMetadataKeys.properties) ?? [:]
     }
 
     /// Each layer's group under `model_weights` and its `weight_names`, in `layer_names` order.
