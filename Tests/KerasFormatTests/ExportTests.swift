@@ -115,16 +115,23 @@ import Testing
         let dir = try Self.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: dir) }
         var arguments: [String] = []
+        /// Trainable and non-trainable parameter counts as Graft sees them, per exported file.
+        var counts: [String: (Int, Int)] = [:]
+        func export(_ graph: Graph, original: String, as name: String) throws {
+            let exported = dir.appendingPathComponent("exported-\(name).h5")
+            try KerasH5Writer.write(graph, to: exported)
+            arguments += [original, exported.path]
+            let counted = graph.parameters.values.filter(\.countsAsParameter)
+            let trainable = counted.filter(\.trainable).reduce(0) { $0 + $1.tensor.elementCount }
+            counts[exported.path] = (trainable, counted.reduce(0) { $0 + $1.tensor.elementCount } - trainable)
+        }
         for name in Self.fixtureNames {
             let (url, config) = try Self.original(name)
-            let exported = dir.appendingPathComponent("exported-\(name).h5")
-            try KerasH5Writer.write(try KerasImporter.load(url: url, config: config), to: exported)
-            arguments += [config.map { "\(url.path)::\($0.path)" } ?? url.path, exported.path]
+            try export(try KerasImporter.load(url: url, config: config),
+                       original: config.map { "\(url.path)::\($0.path)" } ?? url.path, as: name)
         }
         let onnx = try Fixtures.realModel(.efficientNetLite0)
-        let exported = dir.appendingPathComponent("exported-efficientnet_lite0.h5")
-        try KerasH5Writer.write(try ONNXImporter.load(url: onnx), to: exported)
-        arguments += [onnx.path, exported.path]
+        try export(try ONNXImporter.load(url: onnx), original: onnx.path, as: "efficientnet_lite0")
 
         let output = try ReferencePython.run("Tests/References/check_keras_export.py", arguments)
         let report = try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: [String: Any]])
@@ -134,6 +141,9 @@ import Testing
             let diff = try #require(entry["max_abs_diff"] as? Double, "\(file)")
             let scale = try #require(entry["scale"] as? Double, "\(file)")
             #expect(diff <= 1e-4 * max(scale, 1), "\(file): max |Δ| \(diff) at scale \(scale)")
+            let (trainable, frozen) = try #require(counts[file])
+            #expect(entry["trainable_params"] as? Int == trainable, "\(file): trainable parameters")
+            #expect(entry["non_trainable_params"] as? Int == frozen, "\(file): non-trainable parameters")
         }
     }
 
