@@ -28,6 +28,10 @@ let package = Package(
             "GraphIR", "HDF5Support",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
+        .target(name: "Runtime", dependencies: ["GraphIR", "COpenBLAS"],
+                swiftSettings: [.unsafeFlags(["-Ounchecked", "-Xcc", "-march=x86-64-v3"]), .swiftLanguageMode(.v5)]),
+        .executableTarget(name: "InferenceBenchmark", dependencies: ["Runtime", "ONNXFormat"],
+                          path: "Benchmarks/InferenceBenchmark"),
         .executableTarget(name: "GraftCLI", dependencies: [
             "ONNXFormat", "KerasFormat", "Surgery",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -39,6 +43,7 @@ let package = Package(
         .testTarget(name: "SurgeryTests", dependencies: ["Surgery", "TestSupport"]),
         .testTarget(name: "ONNXFormatTests", dependencies: ["ONNXFormat", "TestSupport"]),
         .testTarget(name: "KerasFormatTests", dependencies: ["KerasFormat", "HDF5Support", "TestSupport"]),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "ONNXFormat", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["GraftCLI", "ONNXFormat", "KerasFormat", "TestSupport"]),
     ]
 )
