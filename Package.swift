@@ -37,6 +37,10 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // Benchmarks (no framework): run by the scripts in Benchmarks/, never by tests.
+        .executableTarget(name: "LoadBenchmark", dependencies: ["ONNXFormat", "KerasFormat"],
+                          path: "Benchmarks/LoadBenchmark"),
+
         .target(name: "TestSupport", dependencies: ["GraphIR"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
         .testTarget(name: "GraphIRTests", dependencies: ["GraphIR", "TestSupport"]),

