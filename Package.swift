@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["GraphIR"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
         .testTarget(name: "GraphIRTests", dependencies: ["GraphIR", "TestSupport"]),
-        .testTarget(name: "SurgeryTests", dependencies: ["Surgery", "TestSupport"]),
+        .testTarget(name: "SurgeryTests", dependencies: ["Surgery", "Runtime", "ONNXFormat", "KerasFormat", "TestSupport"]),
         .testTarget(name: "ONNXFormatTests", dependencies: ["ONNXFormat", "TestSupport"]),
         .testTarget(name: "KerasFormatTests", dependencies: ["KerasFormat", "HDF5Support", "TestSupport"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "ONNXFormat", "TestSupport"]),
