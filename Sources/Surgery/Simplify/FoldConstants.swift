@@ -39,8 +39,13 @@ public struct FoldConstants: GraphPass {
         var newTargets: [Int: [Int]] = [:]
 
         for (index, node) in graph.nodes.enumerated() {
-            guard node.outputs.count == 1, !graph.isOutput(node.outputs[0]) else { continue }
+            guard node.outputs.count == 1 else { continue }
+            if case .reshape = node.op, let target = symbolicReshapeTarget(node, known: known, types: typed) {
+                newTargets[index] = target
+                continue
+            }
             let out = node.outputs[0]
+            guard !graph.isOutput(out) else { continue }
             switch node.op {
             case .identity, .dropout: continue
             default: break
@@ -52,12 +57,7 @@ public struct FoldConstants: GraphPass {
             }
             let names = node.inputs.filter { !$0.isEmpty }
             guard !names.isEmpty,
-                  names.allSatisfy({ graph.parameters[$0] != nil || folded[$0] != nil }) else {
-                if case .reshape = node.op, let target = symbolicReshapeTarget(node, known: known, types: typed) {
-                    newTargets[index] = target
-                }
-                continue
-            }
+                  names.allSatisfy({ graph.parameters[$0] != nil || folded[$0] != nil }) else { continue }
             var role = ParameterRole.constant
             var trainable = false
             var inputs: [ConstantValue?] = []

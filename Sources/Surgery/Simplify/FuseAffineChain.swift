@@ -61,7 +61,7 @@ public struct FuseAffineChain: GraphRule {
         let variance = g.addParameter(Tensor(shape: [channels], scalars: Array(repeating: 1, count: channels)), named: base + ".variance", role: .statistic, trainable: false)
         let fused = Node(name: g.uniqueName(base + "_affine"), op: .batchNorm(epsilon: 0),
                          inputs: [data, scale, bias, mean, variance], outputs: last.outputs, layer: last.layer)
-        for name in chain.dropFirst().flatMap({ g.nodes[$0].outputs }) { g.valueTypes[name] = nil }
+        for name in chain.dropLast().flatMap({ g.nodes[$0].outputs }) { g.valueTypes[name] = nil }
         g.nodes[node] = fused
         for index in chain.dropFirst().sorted(by: >) { g.nodes.remove(at: index) }
     }
