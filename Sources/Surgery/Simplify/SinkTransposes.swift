@@ -42,7 +42,6 @@ public struct SinkTransposes: GraphRule {
         let out = n.outputs[0]
         let moved = graph.uniqueName(out + "_untransposed")
         var inner = n
-        inner.name = graph.uniqueName(n.name + "_untransposed")
         inner.outputs = [moved]
         var perm: [Int]?
         switch n.op {
@@ -72,7 +71,7 @@ public struct SinkTransposes: GraphRule {
             graph.nodes[node] = inner
             return
         }
-        let transpose = Node(name: graph.uniqueName(n.name + "_transpose"), op: .transpose(perm: perm),
+        let transpose = Node(name: graph.uniqueName(n.name + "/transpose"), op: .transpose(perm: perm),
                              inputs: [moved], outputs: [out], layer: n.layer)
         graph.nodes.replaceSubrange(node...node, with: [inner, transpose])
         graph.valueTypes[out] = nil
