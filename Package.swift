@@ -38,7 +38,7 @@ let package = Package(
         .executableTarget(name: "InferenceBenchmark", dependencies: ["Runtime", "ONNXFormat"],
                           path: "Benchmarks/InferenceBenchmark"),
         .executableTarget(name: "GraftCLI", dependencies: [
-            "ONNXFormat", "KerasFormat", "Surgery",
+            "ONNXFormat", "KerasFormat", "Surgery", "Runtime", "ImageData",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
