@@ -33,8 +33,12 @@ let package = Package(
             "GraphIR", "HDF5Support",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
+        .target(name: "Runtime", dependencies: ["GraphIR", "COpenBLAS"],
+                swiftSettings: [.unsafeFlags(["-Ounchecked", "-Xcc", "-march=x86-64-v3"]), .swiftLanguageMode(.v5)]),
+        .executableTarget(name: "InferenceBenchmark", dependencies: ["Runtime", "ONNXFormat"],
+                          path: "Benchmarks/InferenceBenchmark"),
         .executableTarget(name: "GraftCLI", dependencies: [
-            "ONNXFormat", "KerasFormat", "Surgery",
+            "ONNXFormat", "KerasFormat", "Surgery", "Runtime", "ImageData",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -45,10 +49,11 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["GraphIR"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
         .testTarget(name: "GraphIRTests", dependencies: ["GraphIR", "TestSupport"]),
-        .testTarget(name: "SurgeryTests", dependencies: ["Surgery", "TestSupport"]),
+        .testTarget(name: "SurgeryTests", dependencies: ["Surgery", "Runtime", "ONNXFormat", "KerasFormat", "TestSupport"]),
         .testTarget(name: "ONNXFormatTests", dependencies: ["ONNXFormat", "TestSupport"]),
         .testTarget(name: "KerasFormatTests", dependencies: ["KerasFormat", "HDF5Support", "ONNXFormat", "TestSupport"]),
         .testTarget(name: "ImageDataTests", dependencies: ["ImageData", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "ONNXFormat", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["GraftCLI", "ONNXFormat", "KerasFormat", "TestSupport"]),
     ]
 )

@@ -4,6 +4,10 @@ enum CLIError: Error, CustomStringConvertible {
     case isADirectory(path: String)
     case unknownModelExtension(path: String)
     case weightsNeedConfig(path: String)
+    case notAnImageModel(reason: String)
+    case noPreprocessing
+    case unknownOutputExtension(path: String)
+    case verificationFailed(String)
 
     var description: String {
         switch self {
@@ -15,6 +19,15 @@ enum CLIError: Error, CustomStringConvertible {
             "\(path): unknown model format; Graft reads .onnx, .h5/.hdf5 (Keras), .keras and .weights.h5 (with --config)"
         case let .weightsNeedConfig(path):
             "\(path) holds only weights; give the model's architecture with --config config.json"
+        case let .notAnImageModel(reason):
+            "this model does not take images: \(reason)"
+        case .noPreprocessing:
+            "the model file does not say how to preprocess images and it is not in Graft's catalog; "
+                + "give --preprocess (a preset such as efficientnet-lite, or size=224,mean=127,std=128,order=rgb)"
+        case let .unknownOutputExtension(path):
+            "\(path): unknown output format; Graft writes .onnx (and .h5 for Keras)"
+        case let .verificationFailed(summary):
+            "the converted model does not compute what the original does (\(summary)); nothing was written — please report this model"
         }
     }
 }

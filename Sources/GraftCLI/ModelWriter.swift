@@ -1,0 +1,16 @@
+import Foundation
+import GraphIR
+import ONNXFormat
+
+/// Writes a graph in the format its path's extension names, atomically.
+enum ModelWriter {
+    static func write(_ graph: Graph, to path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        switch path.lowercased() {
+        case let p where p.hasSuffix(".onnx"):
+            try ONNXWriter.write(graph, to: url)
+        default:
+            throw CLIError.unknownOutputExtension(path: path)
+        }
+    }
+}

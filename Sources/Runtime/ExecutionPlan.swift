@@ -1,0 +1,176 @@
+import Dispatch
+import Foundation
+import GraphIR
+import TensorCore
+
+/// A compiled graph, ready to run on the CPU.
+///
+/// One plan per concrete set of input shapes is built on first use and
+/// cached (the graph's symbolic batch comes from the inputs). `run` is
+/// serialised per plan: its buffers are reused between calls.
+public final class ExecutionPlan: @unchecked Sendable {
+    public let graph: Graph
+    /// The batch size fixed at compile time, or nil when taken from each run's inputs.
+    public let batchSize: Int?
+    private var cache: [[Int]: CompiledPlan] = [:]
+    private let lock = NSLock()
+
+    init(graph: Graph, batchSize: Int?) {
+        self.graph = graph
+        self.batchSize = batchSize
+    }
+
+    /// Runs the graph. `inputs` maps every graph input name to a float32
+    /// tensor in the IR's layout (NCHW for images); returns every graph
+    /// output by name, row-major in IR order.
+    public func run(_ inputs: [String: Tensor]) throws -> [String: Tensor] {
+        var shapes: [String: [Int]] = [:]
+        for input in graph.inputs {
+            guard let t = inputs[input.name] else { throw RuntimeError.missingInput(name: input.name) }
+            let expected = input.type.shape
+            let matches = t.rank == expected.rank && zip(t.shape, expected.dims).enumerated().allSatisfy { i, pair in
+                if let n = pair.1.value { return n == pair.0 }
+                return i != 0 || batchSize == nil || batchSize == pair.0
+            }
+            guard matches, t.dtype.isFloatingPoint else {
+                throw RuntimeError.inputShape(name: input.name, expected: "\(input.type.dtype)\(expected)", actual: t.shape)
+            }
+            shapes[input.name] = t.shape
+        }
+        lock.lock()
+        defer { lock.unlock() }
+        return try compiledLocked(for: shapes).run(inputs)
+    }
+
+    /// Bytes of activation buffers the plan for `batch` uses (inputs and outputs included, weights not).
+    public func peakBytes(batch: Int) throws -> Int {
+        try compiled(for: inputShapes(batch: batch)).buffers.peakBytes
+    }
+
+    /// Kernel calls per op family in the plan for `batch`, e.g. `["conv_kxk": 21, "layout": 1]`.
+    public func stepCounts(batch: Int) throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for s in try compiled(for: inputShapes(batch: batch)).steps { counts[s.kind, default: 0] += 1 }
+        return counts
+    }
+
+    /// Runs the plan for the given inputs `repeats` times and returns seconds spent per op family.
+    public func profile(_ inputs: [String: Tensor], repeats: Int = 1) throws -> [String: Double] {
+        _ = try run(inputs)
+        var shapes: [String: [Int]] = [:]
+        for (k, v) in inputs { shapes[k] = v.shape }
+        lock.lock()
+        defer { lock.unlock() }
+        let plan = try compiledLocked(for: shapes)
+        var totals: [String: Double] = [:]
+        for _ in 0..<repeats {
+            for (kind, t) in plan.timedRun(inputs) { totals[kind, default: 0] += t / Double(repeats) }
+        }
+        return totals
+    }
+
+    /// Concrete input shapes with the symbolic batch set to `batch`.
+    func inputShapes(batch: Int) -> [String: [Int]] {
+        var shapes: [String: [Int]] = [:]
+        for input in graph.inputs {
+            shapes[input.name] = input.type.shape.dims.enumerated().map { i, d in d.value ?? (i == 0 ? batch : 1) }
+        }
+        return shapes
+    }
+
+    func compiled(for shapes: [String: [Int]]) throws -> CompiledPlan {
+        lock.lock()
+        defer { lock.unlock() }
+        return try compiledLocked(for: shapes)
+    }
+
+    private func compiledLocked(for shapes: [String: [Int]]) throws -> CompiledPlan {
+        let key = graph.inputs.flatMap { shapes[$0.name]! + [-1] }
+        if let plan = cache[key] { return plan }
+        let plan = try CompiledPlan(graph: graph, inputShapes: shapes)
+        cache[key] = plan
+        return plan
+    }
+}
+
+/// The plan for one set of input shapes: steps, values and their buffers.
+final class CompiledPlan {
+    let values: [PlanValue]
+    let steps: [PlanStep]
+    let buffers: BufferAssignment
+    let inputs: [(name: String, id: Int)]
+    let outputs: [(name: String, id: Int)]
+    private let storage: [FloatBuffer]
+    /// The address of every value's first element (aliases share their owner's).
+    private let pointers: [UnsafeMutablePointer<Float>]
+    private let scratch: ScratchArena
+
+    init(graph: Graph, inputShapes: [String: [Int]]) throws {
+        var lowered = try LoweredGraph(graph: graph, inputShapes: inputShapes)
+        PlanFusion.apply(&lowered)
+        var builder = try PlanBuilder(lowered)
+        let inputs = lowered.inputs.map { ($0.name, builder.ids[$0.name]!) }
+        var outputs: [(String, Int)] = []
+        for o in lowered.outputs {
+            let id = builder.value(o.value)
+            outputs.append((o.name, builder.ensure(id, .identity(builder.values[id].shape.count))))
+        }
+        values = builder.values
+        steps = builder.steps
+        scratch = builder.scratch
+        self.inputs = inputs
+        self.outputs = outputs
+        buffers = BufferAssignment(values: values, steps: steps, inputs: inputs.map(\.1), outputs: outputs.map(\.1))
+        let storage = buffers.sizes.map { FloatBuffer(count: $0) }
+        self.storage = storage
+        var pointers: [UnsafeMutablePointer<Float>] = []
+        for v in values {
+            switch v.storage {
+            case .constant(let b): pointers.append(b.pointer)
+            case .alias(let of): pointers.append(pointers[of])
+            case .buffer: pointers.append(storage.isEmpty ? UnsafeMutablePointer<Float>.allocate(capacity: 1) : storage[0].pointer)
+            }
+        }
+        // Owners get their buffer; aliases were filled above from owners in id order.
+        for (id, b) in buffers.bufferOf { pointers[id] = storage[b].pointer }
+        for (id, v) in values.enumerated() { if case .alias(let of) = v.storage { pointers[id] = pointers[of] } }
+        self.pointers = pointers
+    }
+
+    func run(_ feeds: [String: Tensor]) throws -> [String: Tensor] {
+        bind(feeds)
+        for step in steps {
+            step.kernel.run(step.inputs.map { pointers[$0] }, pointers[step.output])
+        }
+        return collect()
+    }
+
+    /// Seconds per op family for one run.
+    func timedRun(_ feeds: [String: Tensor]) -> [String: Double] {
+        bind(feeds)
+        var times: [String: Double] = [:]
+        for step in steps {
+            let start = DispatchTime.now().uptimeNanoseconds
+            step.kernel.run(step.inputs.map { pointers[$0] }, pointers[step.output])
+            times[step.kind, default: 0] += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        }
+        return times
+    }
+
+    private func bind(_ feeds: [String: Tensor]) {
+        for (name, id) in inputs {
+            let t = feeds[name]!.converted(to: .float32)
+            t.withUnsafeFloats { pointers[id].update(from: $0.baseAddress!, count: $0.count) }
+        }
+    }
+
+    private func collect() -> [String: Tensor] {
+        var result: [String: Tensor] = [:]
+        for (name, id) in outputs {
+            let v = values[id]
+            let scalars = Array(UnsafeBufferPointer(start: pointers[id], count: v.elementCount))
+            result[name] = Tensor(shape: v.shape, scalars: scalars)
+        }
+        return result
+    }
+}
