@@ -51,7 +51,7 @@ let package = Package(
         .testTarget(name: "GraphIRTests", dependencies: ["GraphIR", "TestSupport"]),
         .testTarget(name: "SurgeryTests", dependencies: ["Surgery", "Runtime", "ONNXFormat", "KerasFormat", "TestSupport"]),
         .testTarget(name: "ONNXFormatTests", dependencies: ["ONNXFormat", "TestSupport"]),
-        .testTarget(name: "KerasFormatTests", dependencies: ["KerasFormat", "HDF5Support", "ONNXFormat", "TestSupport"]),
+        .testTarget(name: "KerasFormatTests", dependencies: ["KerasFormat", "HDF5Support", "ONNXFormat", "Surgery", "TestSupport"]),
         .testTarget(name: "ImageDataTests", dependencies: ["ImageData", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "ONNXFormat", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["GraftCLI", "ONNXFormat", "KerasFormat", "TestSupport"]),

@@ -3,6 +3,7 @@ import GraphIR
 @testable import HDF5Support
 @testable import KerasFormat
 import ONNXFormat
+import Surgery
 import TensorCore
 import TestSupport
 import Testing
@@ -131,7 +132,11 @@ import Testing
                        original: config.map { "\(url.path)::\($0.path)" } ?? url.path, as: name)
         }
         let onnx = try Fixtures.realModel(.efficientNetLite0)
-        try export(try ONNXImporter.load(url: onnx), original: onnx.path, as: "efficientnet_lite0")
+        let efficientNet = try ONNXImporter.load(url: onnx)
+        // Unsimplified (the exporter resolves the pads its shape subgraphs compute) and
+        // simplified (pads folded into the convolutions: Keras "same" or ZeroPadding2D).
+        try export(efficientNet, original: onnx.path, as: "efficientnet_lite0")
+        try export(try Simplifier.simplify(efficientNet).0, original: onnx.path, as: "efficientnet_lite0-simplified")
 
         let output = try ReferencePython.run("Tests/References/check_keras_export.py", arguments)
         let report = try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: [String: Any]])
