@@ -1,5 +1,6 @@
 import Foundation
 import GraphIR
+import KerasFormat
 import ONNXFormat
 
 /// Writes a graph in the format its path's extension names, atomically.
@@ -9,6 +10,8 @@ enum ModelWriter {
         switch path.lowercased() {
         case let p where p.hasSuffix(".onnx"):
             try ONNXWriter.write(graph, to: url)
+        case let p where p.hasSuffix(".h5") || p.hasSuffix(".hdf5"):
+            try KerasH5Writer.write(graph, to: url)
         default:
             throw CLIError.unknownOutputExtension(path: path)
         }

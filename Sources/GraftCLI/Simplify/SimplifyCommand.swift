@@ -15,7 +15,7 @@ struct Simplify: ParsableCommand {
     @Argument(help: "The model file.")
     var model: String
 
-    @Option(name: .shortAndLong, help: "Where to write the simplified model (.onnx).")
+    @Option(name: .shortAndLong, help: "Where to write the simplified model (.onnx or Keras .h5).")
     var output: String
 
     @Flag(help: "Skip running both models to compare their outputs.")
