@@ -54,6 +54,16 @@ public final class ExecutionPlan: @unchecked Sendable {
         return counts
     }
 
+    /// One line per kernel call of the plan for `batch`: op family, node, and
+    /// each operand's shape and layout (for debugging and docs).
+    public func summary(batch: Int) throws -> String {
+        let plan = try compiled(for: inputShapes(batch: batch))
+        func describe(_ id: Int) -> String { "\(plan.values[id].shape) \(plan.values[id].layout)" }
+        return plan.steps.map { step in
+            "\(step.kind) \(step.node): " + step.inputs.map(describe).joined(separator: ", ") + " -> " + describe(step.output)
+        }.joined(separator: "\n")
+    }
+
     /// Runs the plan for the given inputs `repeats` times and returns seconds spent per op family.
     public func profile(_ inputs: [String: Tensor], repeats: Int = 1) throws -> [String: Double] {
         _ = try run(inputs)

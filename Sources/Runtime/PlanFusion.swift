@@ -133,11 +133,9 @@ enum PlanFusion {
         for (i, n) in g.nodes.enumerated() { producer[n.output] = i }
         for i in g.nodes.indices {
             guard let activation = Activation(g.nodes[i].op) else { continue }
-            // Walk back through transposes (elementwise ops commute with them).
+            // Walk back through transposes (elementwise ops commute with them) and fused aliases.
             var source = g.nodes[i].inputs[0]
-            var chain: [Int] = []
-            while let p = producer[source], case .transpose = g.nodes[p].op, uses[source] == 1 {
-                chain.append(p)
+            while let p = producer[source], uses[source] == 1, g.nodes[p].isAlias || g.nodes[p].isTranspose {
                 source = g.nodes[p].inputs[0]
             }
             guard uses[source] == 1, let p = producer[source], g.nodes[p].activation == .none else { continue }

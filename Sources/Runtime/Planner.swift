@@ -35,6 +35,7 @@ struct LoweredNode {
 
     /// A node the fusion passes turned into a pure alias of its first input.
     var isAlias: Bool { if case .identity = op { true } else { false } }
+    var isTranspose: Bool { if case .transpose = op { true } else { false } }
 }
 
 /// A convolution's constants in IR order: weight OIHW, bias `[O]`, explicit pads `[t, l, b, r]`.

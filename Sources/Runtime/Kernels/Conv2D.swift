@@ -1,3 +1,6 @@
+import Dispatch
+import Foundation
+
 /// 2-D convolution as GEMM over NHWC activations (any group count).
 ///
 /// Layouts: input `[N, H, W, C]`, output `[N, OH, OW, O]` (NHWC storage of the
@@ -16,6 +19,7 @@ struct Conv2DKernel: Kernel {
     let activation: Activation
     let scratch: ScratchArena
     let chunkRows: Int
+    static let chunkFloats = Int(ProcessInfo.processInfo.environment["GRAFT_CONV_CHUNK"] ?? "") ?? (1 << 18)
 
     var k: Int { g.kernelH * g.kernelW * (g.channels / g.group) }
 
@@ -41,42 +45,62 @@ struct Conv2DKernel: Kernel {
             }
         }
         weights = FloatBuffer(packed)
-        // Chunks of ~1 M floats of columns or output, at least 256 rows.
-        chunkRows = min(g.outputPixels, max(256, (1 << 20) / max(k, g.outChannels)))
-        if !g.isPointwise { scratch.reserve(chunkRows * k) }
+        // Chunks of about `chunkFloats` floats of columns or output (cache-sized), at least 64 rows.
+        chunkRows = min(g.outputPixels, max(64, Conv2DKernel.chunkFloats / max(k, g.outChannels)))
+        if !g.isPointwise { scratch.reserve(chunkRows * k * Parallel.cores) }
     }
 
     func run(_ inputs: [UnsafeMutablePointer<Float>], _ output: UnsafeMutablePointer<Float>) {
-        let x = inputs[0]
-        let rows = g.outputPixels, o = g.outChannels
-        let cg = g.channels / g.group, og = o / g.group, k = self.k
-        let columns = g.isPointwise ? nil : scratch.pointer
-        var r0 = 0
-        while r0 < rows {
-            let n = min(chunkRows, rows - r0)
-            for group in 0..<g.group {
-                let a: UnsafeMutablePointer<Float>
-                if let columns {
-                    im2col(x, rows: r0..<(r0 + n), channelOffset: group * cg, into: columns)
-                    a = columns
-                } else {
-                    a = x + r0 * g.channels
+        let rows = g.outputPixels
+        let chunks = (rows + chunkRows - 1) / chunkRows
+        if chunks >= 2 * Parallel.cores {
+            // Many chunks: each core takes whole chunks (im2col, single-threaded GEMM,
+            // epilogue) so its columns and output stay in its own cache.
+            BLAS.setThreads(1)
+            let base = scratch.pointer
+            DispatchQueue.concurrentPerform(iterations: Parallel.cores) { worker in
+                for chunk in stride(from: worker, to: chunks, by: Parallel.cores) {
+                    let r0 = chunk * chunkRows
+                    compute(inputs[0], output, rows: r0..<min(r0 + chunkRows, rows),
+                            columns: base + worker * chunkRows * k, parallel: false)
                 }
-                BLAS.sgemm(m: n, n: og, k: k, a: a, lda: k, b: weights.pointer + group * k * og, ldb: og,
-                           c: output + r0 * o + group * og, ldc: o)
             }
-            epilogue(output + r0 * o, rows: n)
-            r0 += n
+        } else {
+            // Few rows (small images, batch 1): OpenBLAS threads each GEMM.
+            BLAS.setThreads(Parallel.cores)
+            var r0 = 0
+            while r0 < rows {
+                compute(inputs[0], output, rows: r0..<min(r0 + chunkRows, rows), columns: scratch.pointer, parallel: true)
+                r0 += chunkRows
+            }
         }
+    }
+
+    /// Output rows `rows`: im2col (unless pointwise), one GEMM per group, epilogue.
+    private func compute(_ x: UnsafeMutablePointer<Float>, _ output: UnsafeMutablePointer<Float>, rows: Range<Int>,
+                         columns: UnsafeMutablePointer<Float>, parallel: Bool) {
+        let o = g.outChannels, cg = g.channels / g.group, og = o / g.group, k = self.k
+        for group in 0..<g.group {
+            let a: UnsafeMutablePointer<Float>
+            if g.isPointwise {
+                a = x + rows.lowerBound * g.channels
+            } else {
+                im2col(x, rows: rows, channelOffset: group * cg, into: columns, parallel: parallel)
+                a = columns
+            }
+            BLAS.sgemm(m: rows.count, n: og, k: k, a: a, lda: k, b: weights.pointer + group * k * og, ldb: og,
+                       c: output + rows.lowerBound * o + group * og, ldc: o)
+        }
+        epilogue(output + rows.lowerBound * o, rows: rows.count, parallel: parallel)
     }
 
     /// Copies the receptive field of each output pixel in `rows` (channels
     /// `channelOffset ..< channelOffset + C/g`) into one row of `[n, K]`; zeros where padded.
     private func im2col(_ x: UnsafeMutablePointer<Float>, rows: Range<Int>, channelOffset: Int,
-                        into columns: UnsafeMutablePointer<Float>) {
+                        into columns: UnsafeMutablePointer<Float>, parallel: Bool) {
         let cg = g.channels / g.group, k = self.k
         let pixels = g.outHeight * g.outWidth
-        Parallel.forRanges(rows.count, work: rows.count * k) { part in
+        Parallel.forRanges(rows.count, work: parallel ? rows.count * k : 0) { part in
             for i in part {
                 let r = rows.lowerBound + i
                 let b = r / pixels, oy = (r % pixels) / g.outWidth, ox = r % g.outWidth
@@ -98,11 +122,11 @@ struct Conv2DKernel: Kernel {
     }
 
     /// Adds the bias and applies the activation to `rows` output rows of `O` values.
-    private func epilogue(_ y: UnsafeMutablePointer<Float>, rows: Int) {
+    private func epilogue(_ y: UnsafeMutablePointer<Float>, rows: Int, parallel: Bool) {
         let o = g.outChannels
         bias.withUnsafeBufferPointer { bias in
             let b = UnsafeRawPointer(bias.baseAddress!)
-            Parallel.forRanges(rows, work: rows * o) { part in
+            Parallel.forRanges(rows, work: parallel ? rows * o : 0) { part in
                 for r in part {
                     let row = y + r * o
                     let raw = UnsafeMutableRawPointer(row)
