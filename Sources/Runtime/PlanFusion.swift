@@ -10,6 +10,7 @@ enum PlanFusion {
     static func apply(_ g: inout LoweredGraph) {
         fuseZeroPadsIntoConvolutions(&g)
         foldIntoConvolutions(&g)
+        fuseResidualAdds(&g)
         fuseActivations(&g)
     }
 
@@ -122,6 +123,44 @@ enum PlanFusion {
             }
         default:
             return nil
+        }
+    }
+
+    /// `add(a, b)` of two run-time values of one shape where `a` comes only
+    /// from a convolution (through transposes and aliases) that runs after
+    /// `b` is computed: the conv adds `b` in its epilogue.
+    static func fuseResidualAdds(_ g: inout LoweredGraph) {
+        var producer: [String: Int] = [:]
+        for (i, n) in g.nodes.enumerated() { producer[n.output] = i }
+        for i in g.nodes.indices {
+            guard case .add = g.nodes[i].op, g.nodes[i].activation == .none, g.nodes[i].inputs.count == 2 else { continue }
+            let uses = g.useCounts()
+            let inputs = g.nodes[i].inputs
+            guard inputs[0] != inputs[1], g.shapes[inputs[0]] != nil, g.shapes[inputs[0]] == g.shapes[inputs[1]] else { continue }
+            var best: (conv: Int, operand: Int, axes: [Int])? = nil
+            for side in 0..<2 {
+                // Walk back from this operand to a conv, recording the axis mapping.
+                var value = inputs[side]
+                var perms: [[Int]] = []
+                while let p = producer[value], uses[value] == 1, g.nodes[p].isAlias || g.nodes[p].isTranspose {
+                    if case .transpose(let perm) = g.nodes[p].op { perms.append(perm) }
+                    value = g.nodes[p].inputs[0]
+                }
+                guard uses[value] == 1, let c = producer[value], g.nodes[c].conv != nil, g.nodes[c].residual == nil,
+                      g.nodes[c].activation == .none else { continue }
+                let other = inputs[1 - side]
+                // The other operand must exist before the conv runs.
+                if let q = producer[other], q >= c { continue }
+                if perms.contains(where: \.isEmpty) { continue }
+                var axes = Array(0..<4)
+                for perm in perms.reversed() { axes = perm.map { axes[$0] } }
+                if best == nil || c > best!.conv { best = (c, 1 - side, axes) }
+            }
+            guard let best else { continue }
+            let residualPerm = (0..<4).map { best.axes.firstIndex(of: $0)! }
+            g.nodes[best.conv].residual = (inputs[best.operand], residualPerm)
+            g.nodes[i].op = .identity
+            g.nodes[i].inputs = [inputs[1 - best.operand]]
         }
     }
 

@@ -32,6 +32,10 @@ struct LoweredNode {
     var conv: ConvParameters?
     /// Fused epilogue activation (conv, gemm, binary ops).
     var activation: Activation = .none
+    /// Convolutions only: a value added to the output before the activation
+    /// (a fused residual `add`), and the transpose that maps it to the conv's
+    /// logical NCHW axes.
+    var residual: (value: String, perm: [Int])?
 
     /// A node the fusion passes turned into a pure alias of its first input.
     var isAlias: Bool { if case .identity = op { true } else { false } }

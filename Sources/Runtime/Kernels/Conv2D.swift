@@ -9,7 +9,8 @@ import Foundation
 /// output pixel is one row of `im2col(x) @ W`. A 1×1 stride-1 unpadded
 /// convolution multiplies the input directly (no im2col). Rows are processed
 /// in chunks so the columns and the output chunk stay in cache for the
-/// bias + activation epilogue. OpenBLAS threads the GEMM; im2col and the
+/// bias (+ residual) + activation epilogue. An optional second input is a
+/// residual `[N, OH, OW, O]` added before the activation. OpenBLAS threads the GEMM; im2col and the
 /// epilogue are split over the cores.
 struct Conv2DKernel: Kernel {
     let g: ConvGeometry
@@ -61,7 +62,7 @@ struct Conv2DKernel: Kernel {
             DispatchQueue.concurrentPerform(iterations: Parallel.cores) { worker in
                 for chunk in stride(from: worker, to: chunks, by: Parallel.cores) {
                     let r0 = chunk * chunkRows
-                    compute(inputs[0], output, rows: r0..<min(r0 + chunkRows, rows),
+                    compute(inputs, output, rows: r0..<min(r0 + chunkRows, rows),
                             columns: base + worker * chunkRows * k, parallel: false)
                 }
             }
@@ -70,15 +71,16 @@ struct Conv2DKernel: Kernel {
             BLAS.setThreads(Parallel.cores)
             var r0 = 0
             while r0 < rows {
-                compute(inputs[0], output, rows: r0..<min(r0 + chunkRows, rows), columns: scratch.pointer, parallel: true)
+                compute(inputs, output, rows: r0..<min(r0 + chunkRows, rows), columns: scratch.pointer, parallel: true)
                 r0 += chunkRows
             }
         }
     }
 
     /// Output rows `rows`: im2col (unless pointwise), one GEMM per group, epilogue.
-    private func compute(_ x: UnsafeMutablePointer<Float>, _ output: UnsafeMutablePointer<Float>, rows: Range<Int>,
+    private func compute(_ inputs: [UnsafeMutablePointer<Float>], _ output: UnsafeMutablePointer<Float>, rows: Range<Int>,
                          columns: UnsafeMutablePointer<Float>, parallel: Bool) {
+        let x = inputs[0]
         let o = g.outChannels, cg = g.channels / g.group, og = o / g.group, k = self.k
         for group in 0..<g.group {
             let a: UnsafeMutablePointer<Float>
@@ -91,7 +93,8 @@ struct Conv2DKernel: Kernel {
             BLAS.sgemm(m: rows.count, n: og, k: k, a: a, lda: k, b: weights.pointer + group * k * og, ldb: og,
                        c: output + rows.lowerBound * o + group * og, ldc: o)
         }
-        epilogue(output + rows.lowerBound * o, rows: rows.count, parallel: parallel)
+        epilogue(output + rows.lowerBound * o, residual: inputs.count > 1 ? inputs[1] + rows.lowerBound * o : nil,
+                 rows: rows.count, parallel: parallel)
     }
 
     /// Copies the receptive field of each output pixel in `rows` (channels
@@ -122,7 +125,7 @@ struct Conv2DKernel: Kernel {
     }
 
     /// Adds the bias and applies the activation to `rows` output rows of `O` values.
-    private func epilogue(_ y: UnsafeMutablePointer<Float>, rows: Int, parallel: Bool) {
+    private func epilogue(_ y: UnsafeMutablePointer<Float>, residual: UnsafeMutablePointer<Float>?, rows: Int, parallel: Bool) {
         let o = g.outChannels
         bias.withUnsafeBufferPointer { bias in
             let b = UnsafeRawPointer(bias.baseAddress!)
@@ -138,6 +141,10 @@ struct Conv2DKernel: Kernel {
                         j += 16
                     }
                     while j < o { row[j] += bias[j]; j += 1 }
+                    if let residual {
+                        let res = residual + r * o
+                        for j in 0..<o { row[j] += res[j] }
+                    }
                     activation.apply(row, o)
                 }
             }
