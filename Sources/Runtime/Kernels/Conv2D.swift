@@ -47,17 +47,22 @@ struct Conv2DKernel: Kernel {
         }
         weights = FloatBuffer(packed)
         // Chunks of about `chunkFloats` floats of columns or output (cache-sized), at least 64 rows.
-        chunkRows = min(g.outputPixels, max(64, Conv2DKernel.chunkFloats / max(k, g.outChannels)))
+        // Row split only when each core gets at least 64 rows; otherwise one chunk, split by channels.
+        let cacheRows = max(64, Conv2DKernel.chunkFloats / max(k, g.outChannels))
+        let perCore = (g.outputPixels + Parallel.cores - 1) / Parallel.cores
+        chunkRows = perCore >= 64 ? min(cacheRows, perCore) : g.outputPixels
         if !g.isPointwise { scratch.reserve(chunkRows * k * Parallel.cores) }
     }
 
     func run(_ inputs: [UnsafeMutablePointer<Float>], _ output: UnsafeMutablePointer<Float>) {
+        // OpenBLAS stays single-threaded: its idle threads spin and would fight
+        // the dispatch workers for the two cores. The cores split the work here.
+        BLAS.setThreads(1)
         let rows = g.outputPixels
         let chunks = (rows + chunkRows - 1) / chunkRows
-        if chunks >= 2 * Parallel.cores {
-            // Many chunks: each core takes whole chunks (im2col, single-threaded GEMM,
-            // epilogue) so its columns and output stay in its own cache.
-            BLAS.setThreads(1)
+        if chunks >= Parallel.cores {
+            // Each core takes whole chunks (im2col, GEMM, epilogue), so its
+            // columns and output stay in its own cache.
             let base = scratch.pointer
             DispatchQueue.concurrentPerform(iterations: Parallel.cores) { worker in
                 for chunk in stride(from: worker, to: chunks, by: Parallel.cores) {
@@ -67,17 +72,13 @@ struct Conv2DKernel: Kernel {
                 }
             }
         } else {
-            // Few rows (small images, batch 1): OpenBLAS threads each GEMM.
-            BLAS.setThreads(Parallel.cores)
-            var r0 = 0
-            while r0 < rows {
-                compute(inputs, output, rows: r0..<min(r0 + chunkRows, rows), columns: scratch.pointer, parallel: true)
-                r0 += chunkRows
-            }
+            // Few rows (small images at batch 1): the cores split the output channels.
+            compute(inputs, output, rows: 0..<rows, columns: scratch.pointer, parallel: true)
         }
     }
 
     /// Output rows `rows`: im2col (unless pointwise), one GEMM per group, epilogue.
+    /// With `parallel`, the GEMM's output channels and the copies are split over the cores.
     private func compute(_ inputs: [UnsafeMutablePointer<Float>], _ output: UnsafeMutablePointer<Float>, rows: Range<Int>,
                          columns: UnsafeMutablePointer<Float>, parallel: Bool) {
         let x = inputs[0]
@@ -90,8 +91,17 @@ struct Conv2DKernel: Kernel {
                 im2col(x, rows: rows, channelOffset: group * cg, into: columns, parallel: parallel)
                 a = columns
             }
-            BLAS.sgemm(m: rows.count, n: og, k: k, a: a, lda: k, b: weights.pointer + group * k * og, ldb: og,
-                       c: output + rows.lowerBound * o + group * og, ldc: o)
+            let b = weights.pointer + group * k * og, c = output + rows.lowerBound * o + group * og
+            let parts = parallel && og >= 32 ? Parallel.cores : 1
+            if parts == 1 {
+                BLAS.sgemm(m: rows.count, n: og, k: k, a: a, lda: k, b: b, ldb: og, c: c, ldc: o)
+            } else {
+                DispatchQueue.concurrentPerform(iterations: parts) { part in
+                    // Column slices on 16-float boundaries.
+                    let lo = (og * part / parts) & ~15, hi = part == parts - 1 ? og : (og * (part + 1) / parts) & ~15
+                    BLAS.sgemm(m: rows.count, n: hi - lo, k: k, a: a, lda: k, b: b + lo, ldb: og, c: c + lo, ldc: o)
+                }
+            }
         }
         epilogue(output + rows.lowerBound * o, residual: inputs.count > 1 ? inputs[1] + rows.lowerBound * o : nil,
                  rows: rows.count, parallel: parallel)
