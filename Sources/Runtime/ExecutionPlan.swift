@@ -13,6 +13,10 @@ public final class ExecutionPlan: @unchecked Sendable {
     /// The batch size fixed at compile time, or nil when taken from each run's inputs.
     public let batchSize: Int?
     private var cache: [[Int]: CompiledPlan] = [:]
+    /// Per batch-size key: whether images may run independently (see `BatchSeparability`).
+    private var separable: [[Int]: Bool] = [:]
+    /// One single-threaded batch-1 plan per core, for batches run image by image.
+    private var perImagePlans: [CompiledPlan]?
     private let lock = NSLock()
 
     init(graph: Graph, batchSize: Int?) {
@@ -39,12 +43,83 @@ public final class ExecutionPlan: @unchecked Sendable {
         }
         lock.lock()
         defer { lock.unlock() }
+        if let workers = try perImageWorkers(for: shapes) {
+            return try runImageByImage(inputs, workers: workers)
+        }
         return try compiledLocked(for: shapes).run(inputs)
     }
 
+    /// The per-core batch-1 plans when a batch of these shapes can run image by
+    /// image on all cores (batch ≥ cores and no op mixes images), else nil.
+    private func perImageWorkers(for shapes: [String: [Int]]) throws -> [CompiledPlan]? {
+        let cores = Parallel.machineCores
+        guard cores > 1, let batch = shapes[graph.inputs[0].name]?.first, batch >= cores,
+              graph.inputs.allSatisfy({ $0.type.shape.rank > 0 && $0.type.shape[0].value == nil }) else { return nil }
+        let key = graph.inputs.flatMap { shapes[$0.name]! + [-1] }
+        if separable[key] == nil {
+            separable[key] = BatchSeparability.check(try LoweredGraph(graph: graph, inputShapes: shapes))
+        }
+        guard separable[key] == true else { return nil }
+        if perImagePlans == nil {
+            var one = shapes
+            for input in graph.inputs { one[input.name]![0] = 1 }
+            perImagePlans = try (0..<cores).map { _ in try Parallel.serially { try CompiledPlan(graph: graph, inputShapes: one) } }
+        }
+        return perImagePlans
+    }
+
+    /// Splits the batch into images, runs them on the per-core plans, and stacks the outputs.
+    private func runImageByImage(_ inputs: [String: Tensor], workers: [CompiledPlan]) throws -> [String: Tensor] {
+        let batch = inputs[graph.inputs[0].name]!.shape[0]
+        let images: [[String: Tensor]] = (0..<batch).map { i in
+            var feeds: [String: Tensor] = [:]
+            for (name, t) in inputs {
+                let per = t.elementCount / batch
+                let scalars = t.converted(to: .float32).withUnsafeFloats { Array($0[(i * per)..<((i + 1) * per)]) }
+                feeds[name] = Tensor(shape: [1] + t.shape.dropFirst(), scalars: scalars)
+            }
+            return feeds
+        }
+        let results = UnsafeMutableBufferPointer<[String: Tensor]>.allocate(capacity: batch)
+        results.initialize(repeating: [:])
+        defer { results.deinitialize(); results.deallocate() }
+        Parallel.perform(workers.count) { w in
+            Parallel.serially {
+                for i in stride(from: w, to: batch, by: workers.count) {
+                    results[i] = (try? workers[w].run(images[i])) ?? [:]
+                }
+            }
+        }
+        var outputs: [String: Tensor] = [:]
+        for name in graph.outputs {
+            var scalars: [Float] = []
+            var shape: [Int] = []
+            for i in 0..<batch {
+                guard let t = results[i][name] else {
+                    throw RuntimeError.invalidGraph(reason: "image \(i) produced no output \(name)")
+                }
+                scalars += t.scalars
+                shape = [batch] + t.shape.dropFirst()
+            }
+            outputs[name] = Tensor(shape: shape, scalars: scalars)
+        }
+        return outputs
+    }
+
+    /// Whether a batch of `batch` images runs image by image, one batch-1 plan per core.
+    public func runsImageByImage(batch: Int) throws -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return try perImageWorkers(for: inputShapes(batch: batch)) != nil
+    }
+
     /// Bytes of activation buffers the plan for `batch` uses (inputs and outputs included, weights not).
+    /// When the batch runs image by image, the sum over the per-core batch-1 plans.
     public func peakBytes(batch: Int) throws -> Int {
-        try compiled(for: inputShapes(batch: batch)).buffers.peakBytes
+        if try runsImageByImage(batch: batch), let workers = perImagePlans {
+            return workers.reduce(0) { $0 + $1.buffers.peakBytes }
+        }
+        return try compiled(for: inputShapes(batch: batch)).buffers.peakBytes
     }
 
     /// Kernel calls per op family in the plan for `batch`, e.g. `["conv_kxk": 21, "layout": 1]`.

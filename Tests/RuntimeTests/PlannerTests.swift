@@ -74,3 +74,25 @@ import TestSupport
         #expect(y.scalars.contains { $0.isNaN })
     }
 }
+
+@Suite struct ImageByImageTests {
+    @Test func batchesOfRealModelsRunImageByImage() throws {
+        for model in [RealModel.openNSFW, .efficientNetLite0] {
+            let plan = try Planner.compile(try ONNXImporter.load(url: try Fixtures.realModel(model)))
+            #expect(try plan.runsImageByImage(batch: 4), "\(model)")
+            #expect(try plan.runsImageByImage(batch: 1) == false)
+        }
+    }
+
+    @Test func imageByImageAgreesWithTheWholeBatchPlan() throws {
+        let graph = try ONNXImporter.load(url: try Fixtures.realModel(.efficientNetLite0))
+        let input = graph.inputs[0]
+        let x = formulaInput(concreteShape(input, batch: 3))
+        let split = try Planner.compile(graph).run([input.name: x])[graph.outputs[0]]!
+        // A fixed batch size has no symbolic batch left to split on: one plan for all three images.
+        var fixed = graph
+        fixed.inputs[0].type.shape.dims[0] = .known(3)
+        let whole = try Planner.compile(fixed).run([input.name: x])[graph.outputs[0]]!
+        #expect(mismatch(split.scalars, whole.scalars, .kernel) == nil)
+    }
+}

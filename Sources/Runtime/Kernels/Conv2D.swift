@@ -60,12 +60,13 @@ struct Conv2DKernel: Kernel {
         BLAS.setThreads(1)
         let rows = g.outputPixels
         let chunks = (rows + chunkRows - 1) / chunkRows
-        if chunks >= Parallel.cores {
+        let cores = Parallel.cores
+        if chunks >= cores {
             // Each core takes whole chunks (im2col, GEMM, epilogue), so its
             // columns and output stay in its own cache.
             let base = scratch.pointer
-            DispatchQueue.concurrentPerform(iterations: Parallel.cores) { worker in
-                for chunk in stride(from: worker, to: chunks, by: Parallel.cores) {
+            Parallel.perform(cores) { worker in
+                for chunk in stride(from: worker, to: chunks, by: cores) {
                     let r0 = chunk * chunkRows
                     compute(inputs, output, rows: r0..<min(r0 + chunkRows, rows),
                             columns: base + worker * chunkRows * k, parallel: false)
@@ -96,7 +97,7 @@ struct Conv2DKernel: Kernel {
             if parts == 1 {
                 BLAS.sgemm(m: rows.count, n: og, k: k, a: a, lda: k, b: b, ldb: og, c: c, ldc: o)
             } else {
-                DispatchQueue.concurrentPerform(iterations: parts) { part in
+                Parallel.perform(parts) { part in
                     // Column slices on 16-float boundaries.
                     let lo = (og * part / parts) & ~15, hi = part == parts - 1 ? og : (og * (part + 1) / parts) & ~15
                     BLAS.sgemm(m: rows.count, n: hi - lo, k: k, a: a, lda: k, b: b + lo, ldb: og, c: c + lo, ldc: o)
