@@ -29,10 +29,15 @@ struct DepthwiseConv2DKernel: Kernel {
             for row in rows {
                 let b = row / g.outHeight, oy = row % g.outHeight
                 let dstRow = output + row * g.outWidth * c
-                var c0 = 0
-                while c0 < vectorEnd {
-                    vectorRow(inputs[0], dstRow, b: b, oy: oy, c0: c0)
-                    c0 += 16
+                // Pixel groups outside, channels inside: reads walk memory in order.
+                var ox = 0
+                while ox < g.outWidth {
+                    var c0 = 0
+                    while c0 < vectorEnd {
+                        vectorPixels(inputs[0], dstRow, b: b, oy: oy, ox: ox, c0: c0)
+                        c0 += 16
+                    }
+                    ox += 4
                 }
                 if vectorEnd < c { scalarRow(inputs[0], dstRow, b: b, oy: oy, channels: vectorEnd..<c) }
                 activation.apply(dstRow, g.outWidth * c)
@@ -40,16 +45,15 @@ struct DepthwiseConv2DKernel: Kernel {
         }
     }
 
-    /// Channels `c0 ..< c0 + 16` of one output row. Four output pixels at a
-    /// time, so four independent accumulators hide the FMA latency.
+    /// Channels `c0 ..< c0 + 16` of output pixels `ox ..< ox + 4` of one row:
+    /// four independent accumulators hide the FMA latency.
     @inline(__always)
-    private func vectorRow(_ xp: UnsafeMutablePointer<Float>, _ dst: UnsafeMutablePointer<Float>, b: Int, oy: Int, c0: Int) {
+    private func vectorPixels(_ xp: UnsafeMutablePointer<Float>, _ dst: UnsafeMutablePointer<Float>, b: Int, oy: Int, ox: Int, c0: Int) {
         let x = UnsafeRawPointer(xp), w = UnsafeRawPointer(weights.pointer), out = UnsafeMutableRawPointer(dst)
         let c = g.channels, sw = g.strideW, dw = g.dilationW
         let bias = UnsafeRawPointer(self.bias.pointer).loadUnaligned(fromByteOffset: c0 * 4, as: SIMD16<Float>.self)
         let iy0 = oy * g.strideH - g.padTop
-        var ox = 0
-        while ox < g.outWidth {
+        do {
             let n = min(4, g.outWidth - ox)
             var a0 = bias, a1 = bias, a2 = bias, a3 = bias
             for ky in 0..<g.kernelH {
@@ -74,7 +78,6 @@ struct DepthwiseConv2DKernel: Kernel {
             if n > 1 { out.storeBytes(of: a1, toByteOffset: ((ox + 1) * c + c0) * 4, as: SIMD16<Float>.self) }
             if n > 2 { out.storeBytes(of: a2, toByteOffset: ((ox + 2) * c + c0) * 4, as: SIMD16<Float>.self) }
             if n > 3 { out.storeBytes(of: a3, toByteOffset: ((ox + 3) * c + c0) * 4, as: SIMD16<Float>.self) }
-            ox += 4
         }
     }
 
