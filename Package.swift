@@ -47,7 +47,7 @@ let package = Package(
         .testTarget(name: "SurgeryTests", dependencies: ["Surgery", "TestSupport"]),
         .testTarget(name: "ONNXFormatTests", dependencies: ["ONNXFormat", "TestSupport"]),
         .testTarget(name: "KerasFormatTests", dependencies: ["KerasFormat", "HDF5Support", "TestSupport"]),
-        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "ONNXFormat", "TestSupport"]),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "ONNXFormat", "KerasFormat", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["GraftCLI", "ONNXFormat", "KerasFormat", "TestSupport"]),
     ]
 )

