@@ -139,15 +139,32 @@ public final class ExecutionPlan: @unchecked Sendable {
         }.joined(separator: "\n")
     }
 
-    /// Runs the plan for the given inputs `repeats` times and returns seconds spent per op family.
+    /// Seconds per op family for one call of `run(inputs)`, averaged over `repeats`.
+    /// For a batch that runs image by image, one image is timed on one core and
+    /// scaled by `batch / cores` (what the cores spend per family, in wall time).
     public func profile(_ inputs: [String: Tensor], repeats: Int = 1) throws -> [String: Double] {
         _ = try run(inputs)
         var shapes: [String: [Int]] = [:]
         for (k, v) in inputs { shapes[k] = v.shape }
         lock.lock()
         defer { lock.unlock() }
-        let plan = try compiledLocked(for: shapes)
         var totals: [String: Double] = [:]
+        if let workers = try perImageWorkers(for: shapes) {
+            let batch = inputs[graph.inputs[0].name]!.shape[0]
+            var first: [String: Tensor] = [:]
+            for (name, t) in inputs {
+                let per = t.elementCount / batch
+                first[name] = Tensor(shape: [1] + t.shape.dropFirst(), scalars: Array(t.converted(to: .float32).scalars.prefix(per)))
+            }
+            let scale = Double(batch) / Double(workers.count)
+            Parallel.serially {
+                for _ in 0..<repeats {
+                    for (kind, t) in workers[0].timedRun(first) { totals[kind, default: 0] += t * scale / Double(repeats) }
+                }
+            }
+            return totals
+        }
+        let plan = try compiledLocked(for: shapes)
         for _ in 0..<repeats {
             for (kind, t) in plan.timedRun(inputs) { totals[kind, default: 0] += t / Double(repeats) }
         }

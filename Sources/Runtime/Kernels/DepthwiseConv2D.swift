@@ -53,32 +53,48 @@ struct DepthwiseConv2DKernel: Kernel {
         let c = g.channels, sw = g.strideW, dw = g.dilationW
         let bias = UnsafeRawPointer(self.bias.pointer).loadUnaligned(fromByteOffset: c0 * 4, as: SIMD16<Float>.self)
         let iy0 = oy * g.strideH - g.padTop
-        do {
-            let n = min(4, g.outWidth - ox)
-            var a0 = bias, a1 = bias, a2 = bias, a3 = bias
-            for ky in 0..<g.kernelH {
-                let iy = iy0 + ky * g.dilationH
-                if iy < 0 || iy >= g.height { continue }
-                let rowBase = (b * g.height + iy) * g.width
-                for kx in 0..<g.kernelW {
-                    let wv = w.loadUnaligned(fromByteOffset: ((ky * g.kernelW + kx) * c + c0) * 4, as: SIMD16<Float>.self)
-                    let ix0 = ox * sw - g.padLeft + kx * dw
-                    @inline(__always) func tap(_ j: Int) -> SIMD16<Float> {
-                        let ix = ix0 + j * sw
-                        if ix < 0 || ix >= g.width || j >= n { return .zero }
-                        return x.loadUnaligned(fromByteOffset: ((rowBase + ix) * c + c0) * 4, as: SIMD16<Float>.self)
-                    }
-                    a0.addProduct(tap(0), wv)
-                    a1.addProduct(tap(1), wv)
-                    a2.addProduct(tap(2), wv)
-                    a3.addProduct(tap(3), wv)
+        let n = min(4, g.outWidth - ox)
+        var a0 = bias, a1 = bias, a2 = bias, a3 = bias
+        let firstX = ox * sw - g.padLeft
+        let interior = n == 4 && firstX >= 0 && firstX + 3 * sw + (g.kernelW - 1) * dw < g.width
+        for ky in 0..<g.kernelH {
+            let iy = iy0 + ky * g.dilationH
+            if iy < 0 || iy >= g.height { continue }
+            let rowBase = (b * g.height + iy) * g.width
+            if interior {
+                // All four windows inside the row: no bounds checks.
+                var p = x + ((rowBase + firstX) * c + c0) * 4
+                let step = sw * c * 4
+                var wp = w + (ky * g.kernelW * c + c0) * 4
+                for _ in 0..<g.kernelW {
+                    let wv = wp.loadUnaligned(as: SIMD16<Float>.self)
+                    a0.addProduct(p.loadUnaligned(as: SIMD16<Float>.self), wv)
+                    a1.addProduct(p.loadUnaligned(fromByteOffset: step, as: SIMD16<Float>.self), wv)
+                    a2.addProduct(p.loadUnaligned(fromByteOffset: 2 * step, as: SIMD16<Float>.self), wv)
+                    a3.addProduct(p.loadUnaligned(fromByteOffset: 3 * step, as: SIMD16<Float>.self), wv)
+                    p += dw * c * 4
+                    wp += c * 4
                 }
+                continue
             }
-            out.storeBytes(of: a0, toByteOffset: (ox * c + c0) * 4, as: SIMD16<Float>.self)
-            if n > 1 { out.storeBytes(of: a1, toByteOffset: ((ox + 1) * c + c0) * 4, as: SIMD16<Float>.self) }
-            if n > 2 { out.storeBytes(of: a2, toByteOffset: ((ox + 2) * c + c0) * 4, as: SIMD16<Float>.self) }
-            if n > 3 { out.storeBytes(of: a3, toByteOffset: ((ox + 3) * c + c0) * 4, as: SIMD16<Float>.self) }
+            for kx in 0..<g.kernelW {
+                let wv = w.loadUnaligned(fromByteOffset: ((ky * g.kernelW + kx) * c + c0) * 4, as: SIMD16<Float>.self)
+                let ix0 = firstX + kx * dw
+                @inline(__always) func tap(_ j: Int) -> SIMD16<Float> {
+                    let ix = ix0 + j * sw
+                    if ix < 0 || ix >= g.width || j >= n { return .zero }
+                    return x.loadUnaligned(fromByteOffset: ((rowBase + ix) * c + c0) * 4, as: SIMD16<Float>.self)
+                }
+                a0.addProduct(tap(0), wv)
+                a1.addProduct(tap(1), wv)
+                a2.addProduct(tap(2), wv)
+                a3.addProduct(tap(3), wv)
+            }
         }
+        out.storeBytes(of: a0, toByteOffset: (ox * c + c0) * 4, as: SIMD16<Float>.self)
+        if n > 1 { out.storeBytes(of: a1, toByteOffset: ((ox + 1) * c + c0) * 4, as: SIMD16<Float>.self) }
+        if n > 2 { out.storeBytes(of: a2, toByteOffset: ((ox + 2) * c + c0) * 4, as: SIMD16<Float>.self) }
+        if n > 3 { out.storeBytes(of: a3, toByteOffset: ((ox + 3) * c + c0) * 4, as: SIMD16<Float>.self) }
     }
 
     /// Channels that do not fill a 16-wide vector.
