@@ -15,8 +15,8 @@ public final class ExecutionPlan: @unchecked Sendable {
     private var cache: [[Int]: CompiledPlan] = [:]
     /// Per batch-size key: whether images may run independently (see `BatchSeparability`).
     private var separable: [[Int]: Bool] = [:]
-    /// One single-threaded batch-1 plan per core, for batches run image by image.
-    private var perImagePlans: [CompiledPlan]?
+    /// Per group size: one single-threaded plan per core, for batches run group by group.
+    private var perGroupPlans: [Int: [CompiledPlan]] = [:]
     private let lock = NSLock()
 
     init(graph: Graph, batchSize: Int?) {
@@ -49,8 +49,12 @@ public final class ExecutionPlan: @unchecked Sendable {
         return try compiledLocked(for: shapes).run(inputs)
     }
 
-    /// The per-core batch-1 plans when a batch of these shapes can run image by
-    /// image on all cores (batch ≥ cores and no op mixes images), else nil.
+    /// Images per group when a batch runs group by group (1 = image by image;
+    /// `GRAFT_MICRO_BATCH` overrides it for experiments).
+    static let groupSize = max(1, Int(ProcessInfo.processInfo.environment["GRAFT_MICRO_BATCH"] ?? "") ?? 1)
+
+    /// The per-core plans for groups of `groupSize` images when a batch of these
+    /// shapes can run that way on all cores (batch ≥ cores and no op mixes images), else nil.
     private func perImageWorkers(for shapes: [String: [Int]]) throws -> [CompiledPlan]? {
         let cores = Parallel.machineCores
         guard cores > 1, let batch = shapes[graph.inputs[0].name]?.first, batch >= cores,
@@ -60,33 +64,47 @@ public final class ExecutionPlan: @unchecked Sendable {
             separable[key] = BatchSeparability.check(try LoweredGraph(graph: graph, inputShapes: shapes))
         }
         guard separable[key] == true else { return nil }
-        if perImagePlans == nil {
-            var one = shapes
-            for input in graph.inputs { one[input.name]![0] = 1 }
-            perImagePlans = try (0..<cores).map { _ in try Parallel.serially { try CompiledPlan(graph: graph, inputShapes: one) } }
-        }
-        return perImagePlans
+        return try groupPlans(size: min(Self.groupSize, batch), like: shapes)
     }
 
-    /// Splits the batch into images, runs them on the per-core plans, and stacks the outputs.
+    /// One single-threaded plan per core for groups of `size` images (cached).
+    private func groupPlans(size: Int, like shapes: [String: [Int]]) throws -> [CompiledPlan] {
+        if let plans = perGroupPlans[size] { return plans }
+        var group = shapes
+        for input in graph.inputs { group[input.name]![0] = size }
+        let plans = try (0..<Parallel.machineCores).map { _ in
+            try Parallel.serially { try CompiledPlan(graph: graph, inputShapes: group) }
+        }
+        perGroupPlans[size] = plans
+        return plans
+    }
+
+    /// Splits the batch into groups, runs them on the per-core plans, and stacks the outputs.
     private func runImageByImage(_ inputs: [String: Tensor], workers: [CompiledPlan]) throws -> [String: Tensor] {
         let batch = inputs[graph.inputs[0].name]!.shape[0]
-        let images: [[String: Tensor]] = (0..<batch).map { i in
+        let size = min(Self.groupSize, batch)
+        let groups = stride(from: 0, to: batch, by: size).map { $0..<min($0 + size, batch) }
+        var shapes: [String: [Int]] = [:]
+        for (k, v) in inputs { shapes[k] = v.shape }
+        // Plans for a shorter last group.
+        var plansBySize: [Int: [CompiledPlan]] = [size: workers]
+        for g in groups where plansBySize[g.count] == nil { plansBySize[g.count] = try groupPlans(size: g.count, like: shapes) }
+        let feedsPerGroup: [[String: Tensor]] = groups.map { g in
             var feeds: [String: Tensor] = [:]
             for (name, t) in inputs {
                 let per = t.elementCount / batch
-                let scalars = t.converted(to: .float32).withUnsafeFloats { Array($0[(i * per)..<((i + 1) * per)]) }
-                feeds[name] = Tensor(shape: [1] + t.shape.dropFirst(), scalars: scalars)
+                let scalars = t.converted(to: .float32).withUnsafeFloats { Array($0[(g.lowerBound * per)..<(g.upperBound * per)]) }
+                feeds[name] = Tensor(shape: [g.count] + t.shape.dropFirst(), scalars: scalars)
             }
             return feeds
         }
-        let results = UnsafeMutableBufferPointer<[String: Tensor]>.allocate(capacity: batch)
+        let results = UnsafeMutableBufferPointer<[String: Tensor]>.allocate(capacity: groups.count)
         results.initialize(repeating: [:])
         defer { results.deinitialize(); results.deallocate() }
         Parallel.perform(workers.count) { w in
             Parallel.serially {
-                for i in stride(from: w, to: batch, by: workers.count) {
-                    results[i] = (try? workers[w].run(images[i])) ?? [:]
+                for i in stride(from: w, to: groups.count, by: workers.count) {
+                    results[i] = (try? plansBySize[groups[i].count]![w].run(feedsPerGroup[i])) ?? [:]
                 }
             }
         }
@@ -94,9 +112,9 @@ public final class ExecutionPlan: @unchecked Sendable {
         for name in graph.outputs {
             var scalars: [Float] = []
             var shape: [Int] = []
-            for i in 0..<batch {
+            for i in groups.indices {
                 guard let t = results[i][name] else {
-                    throw RuntimeError.invalidGraph(reason: "image \(i) produced no output \(name)")
+                    throw RuntimeError.invalidGraph(reason: "images \(groups[i]) produced no output \(name)")
                 }
                 scalars += t.scalars
                 shape = [batch] + t.shape.dropFirst()
@@ -116,7 +134,7 @@ public final class ExecutionPlan: @unchecked Sendable {
     /// Bytes of activation buffers the plan for `batch` uses (inputs and outputs included, weights not).
     /// When the batch runs image by image, the sum over the per-core batch-1 plans.
     public func peakBytes(batch: Int) throws -> Int {
-        if try runsImageByImage(batch: batch), let workers = perImagePlans {
+        if try runsImageByImage(batch: batch), let workers = perGroupPlans[min(Self.groupSize, batch)] {
             return workers.reduce(0) { $0 + $1.buffers.peakBytes }
         }
         return try compiled(for: inputShapes(batch: batch)).buffers.peakBytes
@@ -140,8 +158,8 @@ public final class ExecutionPlan: @unchecked Sendable {
     }
 
     /// Seconds per op family for one call of `run(inputs)`, averaged over `repeats`.
-    /// For a batch that runs image by image, one image is timed on one core and
-    /// scaled by `batch / cores` (what the cores spend per family, in wall time).
+    /// For a batch that runs image by image, one group is timed on one core and
+    /// scaled by `batch / (group size × cores)` (wall time per family).
     public func profile(_ inputs: [String: Tensor], repeats: Int = 1) throws -> [String: Double] {
         _ = try run(inputs)
         var shapes: [String: [Int]] = [:]
@@ -151,12 +169,14 @@ public final class ExecutionPlan: @unchecked Sendable {
         var totals: [String: Double] = [:]
         if let workers = try perImageWorkers(for: shapes) {
             let batch = inputs[graph.inputs[0].name]!.shape[0]
+            let size = min(Self.groupSize, batch)
             var first: [String: Tensor] = [:]
             for (name, t) in inputs {
                 let per = t.elementCount / batch
-                first[name] = Tensor(shape: [1] + t.shape.dropFirst(), scalars: Array(t.converted(to: .float32).scalars.prefix(per)))
+                first[name] = Tensor(shape: [size] + t.shape.dropFirst(),
+                                     scalars: Array(t.converted(to: .float32).scalars.prefix(per * size)))
             }
-            let scale = Double(batch) / Double(workers.count)
+            let scale = Double(batch) / Double(size * workers.count)
             Parallel.serially {
                 for _ in 0..<repeats {
                     for (kind, t) in workers[0].timedRun(first) { totals[kind, default: 0] += t * scale / Double(repeats) }
