@@ -20,29 +20,50 @@ enum PlanFusion {
         return g.nodes.firstIndex { $0.inputs.contains(value) }
     }
 
-    /// `pad(constant 0)` on H and W only, read only by a convolution: add to the conv's pads.
+    /// `pad(constant 0)` of the spatial axes, read only by a convolution (possibly
+    /// through transposes, as in open_nsfw's NHWC pads): add to the conv's pads.
     static func fuseZeroPadsIntoConvolutions(_ g: inout LoweredGraph) {
         let uses = g.useCounts()
         for i in g.nodes.indices {
-            guard case .pad(let mode, let value) = g.nodes[i].op, mode == .constant || g.nodes[i].inputs.count > 2,
+            guard case .pad(let mode, let padValue) = g.nodes[i].op, mode == .constant || g.nodes[i].inputs.count > 2,
                   g.nodes[i].inputs.count >= 2, let padTensor = g.constants[g.nodes[i].inputs[1]] else { continue }
-            var fill = value
+            var fill = padValue
             if g.nodes[i].inputs.count > 2, !g.nodes[i].inputs[2].isEmpty {
                 guard let v = g.constants[g.nodes[i].inputs[2]], v.elementCount == 1 else { continue }
                 fill = v.scalars[0]
             }
             let pads = padTensor.int64s.map { Int($0) }
-            guard mode == .constant, fill == 0, pads.count == 8, pads.allSatisfy({ $0 >= 0 }),
-                  pads[0] == 0, pads[1] == 0, pads[4] == 0, pads[5] == 0,
-                  let c = soleConsumer(of: g.nodes[i].output, in: g, uses: uses),
-                  case .conv2d = g.nodes[c].op, g.nodes[c].inputs[0] == g.nodes[i].output else { continue }
-            g.nodes[c].conv!.pads[0] += pads[2]
-            g.nodes[c].conv!.pads[1] += pads[3]
-            g.nodes[c].conv!.pads[2] += pads[6]
-            g.nodes[c].conv!.pads[3] += pads[7]
-            g.nodes[c].inputs[0] = g.nodes[i].inputs[0]
+            guard mode == .constant, fill == 0, pads.count == 8, pads.allSatisfy({ $0 >= 0 }) else { continue }
+            // Follow single readers through transposes to a conv; `axes[j]` is the pad's axis at position j.
+            var value = g.nodes[i].output
+            var axes = Array(0..<4)
+            var chain: [Int] = []
+            var conv: Int? = nil
+            while let next = soleConsumer(of: value, in: g, uses: uses) {
+                if case .transpose(let perm) = g.nodes[next].op, perm.count == 4 {
+                    axes = perm.map { axes[$0] }
+                    chain.append(next)
+                    value = g.nodes[next].output
+                    continue
+                }
+                if case .conv2d = g.nodes[next].op, g.nodes[next].inputs[0] == value { conv = next }
+                break
+            }
+            guard let c = conv, pads[axes[0]] == 0, pads[axes[0] + 4] == 0, pads[axes[1]] == 0, pads[axes[1] + 4] == 0 else { continue }
+            g.nodes[c].conv!.pads[0] += pads[axes[2]]
+            g.nodes[c].conv!.pads[1] += pads[axes[3]]
+            g.nodes[c].conv!.pads[2] += pads[axes[2] + 4]
+            g.nodes[c].conv!.pads[3] += pads[axes[3] + 4]
+            // The pad becomes an alias; the transposes now carry the unpadded shape.
+            let source = g.nodes[i].inputs[0]
             g.nodes[i].op = .identity
-            g.nodes[i].inputs = [g.nodes[i].inputs[0]]
+            g.nodes[i].inputs = [source]
+            var shape = g.shapes[source] ?? g.constants[source]?.shape ?? []
+            g.shapes[g.nodes[i].output] = shape
+            for t in chain {
+                if case .transpose(let perm) = g.nodes[t].op { shape = perm.map { shape[$0] } }
+                g.shapes[g.nodes[t].output] = shape
+            }
         }
     }
 
