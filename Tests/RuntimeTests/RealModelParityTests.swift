@@ -23,6 +23,9 @@ import TestSupport
             let reference = try NPYArray(contentsOf: referenceURL(model: model, output: referenceName ?? name))
             let actual = try #require(outputs[name])
             #expect(actual.shape == reference.shape, "\(model) \(name)")
+            let scale = reference.scalars.map { abs($0) }.max() ?? 0
+            let worst = zip(actual.scalars, reference.scalars).map { abs($0 - $1) }.max() ?? 0
+            print("parity \(model) \(name): max |Δ| \(worst) = \(worst / max(scale, .leastNormalMagnitude)) × max|ref|")
             if let problem = mismatch(actual.scalars, reference.scalars, .network) {
                 Issue.record("\(model) \(name): \(problem)")
             }
