@@ -53,7 +53,8 @@ let package = Package(
         .testTarget(name: "ONNXFormatTests", dependencies: ["ONNXFormat", "TestSupport"]),
         .testTarget(name: "KerasFormatTests", dependencies: ["KerasFormat", "HDF5Support", "ONNXFormat", "Surgery", "TestSupport"]),
         .testTarget(name: "ImageDataTests", dependencies: ["ImageData", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "ONNXFormat", "TestSupport"]),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "ONNXFormat", "KerasFormat", "TestSupport"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "EndToEndTests", dependencies: ["GraftCLI", "ONNXFormat", "KerasFormat", "TestSupport"]),
     ]
 )

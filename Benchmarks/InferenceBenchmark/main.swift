@@ -30,12 +30,14 @@ guard let modelPath = args.first else {
 var batches = [1, 32]
 var seconds = 3.0
 var profile = false
+var summary = false
 var i = 1
 while i < args.count {
     switch args[i] {
     case "--batches": batches = args[i + 1].split(separator: ",").map { Int($0)! }; i += 1
     case "--seconds": seconds = Double(args[i + 1])!; i += 1
     case "--profile": profile = true
+    case "--summary": summary = true
     default: break
     }
     i += 1
@@ -46,6 +48,10 @@ let graph = try ONNXImporter.load(url: URL(fileURLWithPath: modelPath))
 let plan = try Planner.compile(graph)
 let loadSeconds = now() - loadStart
 
+if summary {
+    print(try plan.summary(batch: batches[0]))
+    exit(0)
+}
 for batch in batches {
     let input = graph.inputs[0]
     let shape = input.type.shape.dims.enumerated().map { $1.value ?? (($0 == 0) ? batch : 1) }

@@ -17,6 +17,12 @@ enum BLAS {
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
-    /// Threads OpenBLAS may use for the following calls.
-    static func setThreads(_ n: Int) { openblas_set_num_threads(Int32(n)) }
+    /// Threads OpenBLAS may use for the following calls (only calls OpenBLAS when it changes).
+    static func setThreads(_ n: Int) {
+        if currentThreads != n {
+            openblas_set_num_threads(Int32(n))
+            currentThreads = n
+        }
+    }
+    nonisolated(unsafe) private static var currentThreads = -1
 }

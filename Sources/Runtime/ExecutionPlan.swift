@@ -13,6 +13,10 @@ public final class ExecutionPlan: @unchecked Sendable {
     /// The batch size fixed at compile time, or nil when taken from each run's inputs.
     public let batchSize: Int?
     private var cache: [[Int]: CompiledPlan] = [:]
+    /// Per batch-size key: whether images may run independently (see `BatchSeparability`).
+    private var separable: [[Int]: Bool] = [:]
+    /// Per group size: one single-threaded plan per core, for batches run group by group.
+    private var perGroupPlans: [Int: [CompiledPlan]] = [:]
     private let lock = NSLock()
 
     init(graph: Graph, batchSize: Int?) {
@@ -39,12 +43,101 @@ public final class ExecutionPlan: @unchecked Sendable {
         }
         lock.lock()
         defer { lock.unlock() }
+        if let workers = try perImageWorkers(for: shapes) {
+            return try runImageByImage(inputs, workers: workers)
+        }
         return try compiledLocked(for: shapes).run(inputs)
     }
 
+    /// Images per group when a batch runs group by group (1 = image by image;
+    /// `GRAFT_MICRO_BATCH` overrides it for experiments).
+    static let groupSize = max(1, Int(ProcessInfo.processInfo.environment["GRAFT_MICRO_BATCH"] ?? "") ?? 1)
+
+    /// The per-core plans for groups of `groupSize` images when a batch of these
+    /// shapes can run that way on all cores (batch ≥ cores and no op mixes images), else nil.
+    private func perImageWorkers(for shapes: [String: [Int]]) throws -> [CompiledPlan]? {
+        let cores = Parallel.machineCores
+        guard cores > 1, let batch = shapes[graph.inputs[0].name]?.first, batch >= cores,
+              graph.inputs.allSatisfy({ $0.type.shape.rank > 0 && $0.type.shape[0].value == nil }) else { return nil }
+        let key = graph.inputs.flatMap { shapes[$0.name]! + [-1] }
+        if separable[key] == nil {
+            separable[key] = BatchSeparability.check(try LoweredGraph(graph: graph, inputShapes: shapes))
+        }
+        guard separable[key] == true else { return nil }
+        return try groupPlans(size: min(Self.groupSize, batch), like: shapes)
+    }
+
+    /// One single-threaded plan per core for groups of `size` images (cached).
+    private func groupPlans(size: Int, like shapes: [String: [Int]]) throws -> [CompiledPlan] {
+        if let plans = perGroupPlans[size] { return plans }
+        var group = shapes
+        for input in graph.inputs { group[input.name]![0] = size }
+        let plans = try (0..<Parallel.machineCores).map { _ in
+            try Parallel.serially { try CompiledPlan(graph: graph, inputShapes: group) }
+        }
+        perGroupPlans[size] = plans
+        return plans
+    }
+
+    /// Splits the batch into groups, runs them on the per-core plans, and stacks the outputs.
+    private func runImageByImage(_ inputs: [String: Tensor], workers: [CompiledPlan]) throws -> [String: Tensor] {
+        let batch = inputs[graph.inputs[0].name]!.shape[0]
+        let size = min(Self.groupSize, batch)
+        let groups = stride(from: 0, to: batch, by: size).map { $0..<min($0 + size, batch) }
+        var shapes: [String: [Int]] = [:]
+        for (k, v) in inputs { shapes[k] = v.shape }
+        // Plans for a shorter last group.
+        var plansBySize: [Int: [CompiledPlan]] = [size: workers]
+        for g in groups where plansBySize[g.count] == nil { plansBySize[g.count] = try groupPlans(size: g.count, like: shapes) }
+        let feedsPerGroup: [[String: Tensor]] = groups.map { g in
+            var feeds: [String: Tensor] = [:]
+            for (name, t) in inputs {
+                let per = t.elementCount / batch
+                let scalars = t.converted(to: .float32).withUnsafeFloats { Array($0[(g.lowerBound * per)..<(g.upperBound * per)]) }
+                feeds[name] = Tensor(shape: [g.count] + t.shape.dropFirst(), scalars: scalars)
+            }
+            return feeds
+        }
+        let results = UnsafeMutableBufferPointer<[String: Tensor]>.allocate(capacity: groups.count)
+        results.initialize(repeating: [:])
+        defer { results.deinitialize(); results.deallocate() }
+        Parallel.perform(workers.count) { w in
+            Parallel.serially {
+                for i in stride(from: w, to: groups.count, by: workers.count) {
+                    results[i] = (try? plansBySize[groups[i].count]![w].run(feedsPerGroup[i])) ?? [:]
+                }
+            }
+        }
+        var outputs: [String: Tensor] = [:]
+        for name in graph.outputs {
+            var scalars: [Float] = []
+            var shape: [Int] = []
+            for i in groups.indices {
+                guard let t = results[i][name] else {
+                    throw RuntimeError.invalidGraph(reason: "images \(groups[i]) produced no output \(name)")
+                }
+                scalars += t.scalars
+                shape = [batch] + t.shape.dropFirst()
+            }
+            outputs[name] = Tensor(shape: shape, scalars: scalars)
+        }
+        return outputs
+    }
+
+    /// Whether a batch of `batch` images runs image by image, one batch-1 plan per core.
+    public func runsImageByImage(batch: Int) throws -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return try perImageWorkers(for: inputShapes(batch: batch)) != nil
+    }
+
     /// Bytes of activation buffers the plan for `batch` uses (inputs and outputs included, weights not).
+    /// When the batch runs image by image, the sum over the per-core batch-1 plans.
     public func peakBytes(batch: Int) throws -> Int {
-        try compiled(for: inputShapes(batch: batch)).buffers.peakBytes
+        if try runsImageByImage(batch: batch), let workers = perGroupPlans[min(Self.groupSize, batch)] {
+            return workers.reduce(0) { $0 + $1.buffers.peakBytes }
+        }
+        return try compiled(for: inputShapes(batch: batch)).buffers.peakBytes
     }
 
     /// Kernel calls per op family in the plan for `batch`, e.g. `["conv_kxk": 21, "layout": 1]`.
@@ -54,15 +147,44 @@ public final class ExecutionPlan: @unchecked Sendable {
         return counts
     }
 
-    /// Runs the plan for the given inputs `repeats` times and returns seconds spent per op family.
+    /// One line per kernel call of the plan for `batch`: op family, node, and
+    /// each operand's shape and layout (for debugging and docs).
+    public func summary(batch: Int) throws -> String {
+        let plan = try compiled(for: inputShapes(batch: batch))
+        func describe(_ id: Int) -> String { "\(plan.values[id].shape) \(plan.values[id].layout)" }
+        return plan.steps.map { step in
+            "\(step.kind) \(step.node): " + step.inputs.map(describe).joined(separator: ", ") + " -> " + describe(step.output)
+        }.joined(separator: "\n")
+    }
+
+    /// Seconds per op family for one call of `run(inputs)`, averaged over `repeats`.
+    /// For a batch that runs image by image, one group is timed on one core and
+    /// scaled by `batch / (group size × cores)` (wall time per family).
     public func profile(_ inputs: [String: Tensor], repeats: Int = 1) throws -> [String: Double] {
         _ = try run(inputs)
         var shapes: [String: [Int]] = [:]
         for (k, v) in inputs { shapes[k] = v.shape }
         lock.lock()
         defer { lock.unlock() }
-        let plan = try compiledLocked(for: shapes)
         var totals: [String: Double] = [:]
+        if let workers = try perImageWorkers(for: shapes) {
+            let batch = inputs[graph.inputs[0].name]!.shape[0]
+            let size = min(Self.groupSize, batch)
+            var first: [String: Tensor] = [:]
+            for (name, t) in inputs {
+                let per = t.elementCount / batch
+                first[name] = Tensor(shape: [size] + t.shape.dropFirst(),
+                                     scalars: Array(t.converted(to: .float32).scalars.prefix(per * size)))
+            }
+            let scale = Double(batch) / Double(size * workers.count)
+            Parallel.serially {
+                for _ in 0..<repeats {
+                    for (kind, t) in workers[0].timedRun(first) { totals[kind, default: 0] += t * scale / Double(repeats) }
+                }
+            }
+            return totals
+        }
+        let plan = try compiledLocked(for: shapes)
         for _ in 0..<repeats {
             for (kind, t) in plan.timedRun(inputs) { totals[kind, default: 0] += t / Double(repeats) }
         }

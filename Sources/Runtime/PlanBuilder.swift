@@ -318,6 +318,14 @@ struct PlanBuilder {
     private mutating func buildConvolution(_ node: LoweredNode, _ a: Conv2DAttributes, outShape: [Int]) throws {
         guard let p = node.conv else { throw unsupported(node, "missing weights") }
         let x = ensure(value(node.inputs[0]), .nhwc)
+        var operands = [x]
+        if let (name, perm) = node.residual {
+            // View the residual in the conv's logical axes (no copy), then in NHWC.
+            let r = value(name)
+            let view = add(PlanValue(name: name, shape: perm.map { values[r].shape[$0] },
+                                     layout: values[r].layout.transposed(by: perm), storage: .alias(of: r)))
+            operands.append(ensure(view, .nhwc))
+        }
         let s = values[x].shape
         let geometry = ConvGeometry(batch: s[0], height: s[2], width: s[3], channels: s[1], outChannels: p.weightShape[0],
                                     outHeight: outShape[2], outWidth: outShape[3], kernelH: a.kernel[0], kernelW: a.kernel[1],
@@ -331,14 +339,14 @@ struct PlanBuilder {
         guard oh == outShape[2], ow == outShape[3] else {
             throw unsupported(node, "output \(outShape) disagrees with input \(s) and pads \(p.pads)")
         }
-        if geometry.isDepthwise {
+        if geometry.isDepthwise, node.residual == nil {
             emit(node, kind: "depthwise", DepthwiseConv2DKernel(geometry: geometry, weightOIHW: p.weight, bias: p.bias,
                                                                  activation: node.activation),
                  inputs: [x], shape: outShape, layout: .nhwc)
         } else {
             emit(node, kind: geometry.isPointwise ? "conv1x1" : "conv_kxk",
                  Conv2DKernel(geometry: geometry, weightOIHW: p.weight, bias: p.bias, activation: node.activation, scratch: scratch),
-                 inputs: [x], shape: outShape, layout: .nhwc)
+                 inputs: operands, shape: outShape, layout: .nhwc)
         }
     }
 }

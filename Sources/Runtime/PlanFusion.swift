@@ -10,6 +10,7 @@ enum PlanFusion {
     static func apply(_ g: inout LoweredGraph) {
         fuseZeroPadsIntoConvolutions(&g)
         foldIntoConvolutions(&g)
+        fuseResidualAdds(&g)
         fuseActivations(&g)
     }
 
@@ -19,29 +20,50 @@ enum PlanFusion {
         return g.nodes.firstIndex { $0.inputs.contains(value) }
     }
 
-    /// `pad(constant 0)` on H and W only, read only by a convolution: add to the conv's pads.
+    /// `pad(constant 0)` of the spatial axes, read only by a convolution (possibly
+    /// through transposes, as in open_nsfw's NHWC pads): add to the conv's pads.
     static func fuseZeroPadsIntoConvolutions(_ g: inout LoweredGraph) {
         let uses = g.useCounts()
         for i in g.nodes.indices {
-            guard case .pad(let mode, let value) = g.nodes[i].op, mode == .constant || g.nodes[i].inputs.count > 2,
+            guard case .pad(let mode, let padValue) = g.nodes[i].op, mode == .constant || g.nodes[i].inputs.count > 2,
                   g.nodes[i].inputs.count >= 2, let padTensor = g.constants[g.nodes[i].inputs[1]] else { continue }
-            var fill = value
+            var fill = padValue
             if g.nodes[i].inputs.count > 2, !g.nodes[i].inputs[2].isEmpty {
                 guard let v = g.constants[g.nodes[i].inputs[2]], v.elementCount == 1 else { continue }
                 fill = v.scalars[0]
             }
             let pads = padTensor.int64s.map { Int($0) }
-            guard mode == .constant, fill == 0, pads.count == 8, pads.allSatisfy({ $0 >= 0 }),
-                  pads[0] == 0, pads[1] == 0, pads[4] == 0, pads[5] == 0,
-                  let c = soleConsumer(of: g.nodes[i].output, in: g, uses: uses),
-                  case .conv2d = g.nodes[c].op, g.nodes[c].inputs[0] == g.nodes[i].output else { continue }
-            g.nodes[c].conv!.pads[0] += pads[2]
-            g.nodes[c].conv!.pads[1] += pads[3]
-            g.nodes[c].conv!.pads[2] += pads[6]
-            g.nodes[c].conv!.pads[3] += pads[7]
-            g.nodes[c].inputs[0] = g.nodes[i].inputs[0]
+            guard mode == .constant, fill == 0, pads.count == 8, pads.allSatisfy({ $0 >= 0 }) else { continue }
+            // Follow single readers through transposes to a conv; `axes[j]` is the pad's axis at position j.
+            var value = g.nodes[i].output
+            var axes = Array(0..<4)
+            var chain: [Int] = []
+            var conv: Int? = nil
+            while let next = soleConsumer(of: value, in: g, uses: uses) {
+                if case .transpose(let perm) = g.nodes[next].op, perm.count == 4 {
+                    axes = perm.map { axes[$0] }
+                    chain.append(next)
+                    value = g.nodes[next].output
+                    continue
+                }
+                if case .conv2d = g.nodes[next].op, g.nodes[next].inputs[0] == value { conv = next }
+                break
+            }
+            guard let c = conv, pads[axes[0]] == 0, pads[axes[0] + 4] == 0, pads[axes[1]] == 0, pads[axes[1] + 4] == 0 else { continue }
+            g.nodes[c].conv!.pads[0] += pads[axes[2]]
+            g.nodes[c].conv!.pads[1] += pads[axes[3]]
+            g.nodes[c].conv!.pads[2] += pads[axes[2] + 4]
+            g.nodes[c].conv!.pads[3] += pads[axes[3] + 4]
+            // The pad becomes an alias; the transposes now carry the unpadded shape.
+            let source = g.nodes[i].inputs[0]
             g.nodes[i].op = .identity
-            g.nodes[i].inputs = [g.nodes[i].inputs[0]]
+            g.nodes[i].inputs = [source]
+            var shape = g.shapes[source] ?? g.constants[source]?.shape ?? []
+            g.shapes[g.nodes[i].output] = shape
+            for t in chain {
+                if case .transpose(let perm) = g.nodes[t].op { shape = perm.map { shape[$0] } }
+                g.shapes[g.nodes[t].output] = shape
+            }
         }
     }
 
@@ -125,6 +147,44 @@ enum PlanFusion {
         }
     }
 
+    /// `add(a, b)` of two run-time values of one shape where `a` comes only
+    /// from a convolution (through transposes and aliases) that runs after
+    /// `b` is computed: the conv adds `b` in its epilogue.
+    static func fuseResidualAdds(_ g: inout LoweredGraph) {
+        var producer: [String: Int] = [:]
+        for (i, n) in g.nodes.enumerated() { producer[n.output] = i }
+        for i in g.nodes.indices {
+            guard case .add = g.nodes[i].op, g.nodes[i].activation == .none, g.nodes[i].inputs.count == 2 else { continue }
+            let uses = g.useCounts()
+            let inputs = g.nodes[i].inputs
+            guard inputs[0] != inputs[1], g.shapes[inputs[0]] != nil, g.shapes[inputs[0]] == g.shapes[inputs[1]] else { continue }
+            var best: (conv: Int, operand: Int, axes: [Int])? = nil
+            for side in 0..<2 {
+                // Walk back from this operand to a conv, recording the axis mapping.
+                var value = inputs[side]
+                var perms: [[Int]] = []
+                while let p = producer[value], uses[value] == 1, g.nodes[p].isAlias || g.nodes[p].isTranspose {
+                    if case .transpose(let perm) = g.nodes[p].op { perms.append(perm) }
+                    value = g.nodes[p].inputs[0]
+                }
+                guard uses[value] == 1, let c = producer[value], g.nodes[c].conv != nil, g.nodes[c].residual == nil,
+                      g.nodes[c].activation == .none else { continue }
+                let other = inputs[1 - side]
+                // The other operand must exist before the conv runs.
+                if let q = producer[other], q >= c { continue }
+                if perms.contains(where: \.isEmpty) { continue }
+                var axes = Array(0..<4)
+                for perm in perms.reversed() { axes = perm.map { axes[$0] } }
+                if best == nil || c > best!.conv { best = (c, 1 - side, axes) }
+            }
+            guard let best else { continue }
+            let residualPerm = (0..<4).map { best.axes.firstIndex(of: $0)! }
+            g.nodes[best.conv].residual = (inputs[best.operand], residualPerm)
+            g.nodes[i].op = .identity
+            g.nodes[i].inputs = [inputs[1 - best.operand]]
+        }
+    }
+
     /// An activation whose input comes only from a conv, gemm or binary op
     /// (possibly through transposes) becomes that node's epilogue.
     static func fuseActivations(_ g: inout LoweredGraph) {
@@ -133,11 +193,9 @@ enum PlanFusion {
         for (i, n) in g.nodes.enumerated() { producer[n.output] = i }
         for i in g.nodes.indices {
             guard let activation = Activation(g.nodes[i].op) else { continue }
-            // Walk back through transposes (elementwise ops commute with them).
+            // Walk back through transposes (elementwise ops commute with them) and fused aliases.
             var source = g.nodes[i].inputs[0]
-            var chain: [Int] = []
-            while let p = producer[source], case .transpose = g.nodes[p].op, uses[source] == 1 {
-                chain.append(p)
+            while let p = producer[source], uses[source] == 1, g.nodes[p].isAlias || g.nodes[p].isTranspose {
                 source = g.nodes[p].inputs[0]
             }
             guard uses[source] == 1, let p = producer[source], g.nodes[p].activation == .none else { continue }

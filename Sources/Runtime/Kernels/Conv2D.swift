@@ -1,3 +1,6 @@
+import Dispatch
+import Foundation
+
 /// 2-D convolution as GEMM over NHWC activations (any group count).
 ///
 /// Layouts: input `[N, H, W, C]`, output `[N, OH, OW, O]` (NHWC storage of the
@@ -6,7 +9,8 @@
 /// output pixel is one row of `im2col(x) @ W`. A 1×1 stride-1 unpadded
 /// convolution multiplies the input directly (no im2col). Rows are processed
 /// in chunks so the columns and the output chunk stay in cache for the
-/// bias + activation epilogue. OpenBLAS threads the GEMM; im2col and the
+/// bias (+ residual) + activation epilogue. An optional second input is a
+/// residual `[N, OH, OW, O]` added before the activation. OpenBLAS threads the GEMM; im2col and the
 /// epilogue are split over the cores.
 struct Conv2DKernel: Kernel {
     let g: ConvGeometry
@@ -16,6 +20,7 @@ struct Conv2DKernel: Kernel {
     let activation: Activation
     let scratch: ScratchArena
     let chunkRows: Int
+    static let chunkFloats = Int(ProcessInfo.processInfo.environment["GRAFT_CONV_CHUNK"] ?? "") ?? (1 << 18)
 
     var k: Int { g.kernelH * g.kernelW * (g.channels / g.group) }
 
@@ -41,42 +46,75 @@ struct Conv2DKernel: Kernel {
             }
         }
         weights = FloatBuffer(packed)
-        // Chunks of ~1 M floats of columns or output, at least 256 rows.
-        chunkRows = min(g.outputPixels, max(256, (1 << 20) / max(k, g.outChannels)))
-        if !g.isPointwise { scratch.reserve(chunkRows * k) }
+        // Chunks of about `chunkFloats` floats of columns or output (cache-sized), at least 64 rows.
+        // Row split only when each core gets at least 64 rows; otherwise one chunk, split by channels.
+        let cacheRows = max(64, Conv2DKernel.chunkFloats / max(k, g.outChannels))
+        let perCore = (g.outputPixels + Parallel.cores - 1) / Parallel.cores
+        chunkRows = perCore >= 64 ? min(cacheRows, perCore) : g.outputPixels
+        if !g.isPointwise { scratch.reserve(chunkRows * k * Parallel.cores) }
     }
 
     func run(_ inputs: [UnsafeMutablePointer<Float>], _ output: UnsafeMutablePointer<Float>) {
-        let x = inputs[0]
-        let rows = g.outputPixels, o = g.outChannels
-        let cg = g.channels / g.group, og = o / g.group, k = self.k
-        let columns = g.isPointwise ? nil : scratch.pointer
-        var r0 = 0
-        while r0 < rows {
-            let n = min(chunkRows, rows - r0)
-            for group in 0..<g.group {
-                let a: UnsafeMutablePointer<Float>
-                if let columns {
-                    im2col(x, rows: r0..<(r0 + n), channelOffset: group * cg, into: columns)
-                    a = columns
-                } else {
-                    a = x + r0 * g.channels
+        // OpenBLAS stays single-threaded: its idle threads spin and would fight
+        // the dispatch workers for the two cores. The cores split the work here.
+        BLAS.setThreads(1)
+        let rows = g.outputPixels
+        let chunks = (rows + chunkRows - 1) / chunkRows
+        let cores = Parallel.cores
+        if chunks >= cores {
+            // Each core takes whole chunks (im2col, GEMM, epilogue), so its
+            // columns and output stay in its own cache.
+            let base = scratch.pointer
+            Parallel.perform(cores) { worker in
+                for chunk in stride(from: worker, to: chunks, by: cores) {
+                    let r0 = chunk * chunkRows
+                    compute(inputs, output, rows: r0..<min(r0 + chunkRows, rows),
+                            columns: base + worker * chunkRows * k, parallel: false)
                 }
-                BLAS.sgemm(m: n, n: og, k: k, a: a, lda: k, b: weights.pointer + group * k * og, ldb: og,
-                           c: output + r0 * o + group * og, ldc: o)
             }
-            epilogue(output + r0 * o, rows: n)
-            r0 += n
+        } else {
+            // Few rows (small images at batch 1): the cores split the output channels.
+            compute(inputs, output, rows: 0..<rows, columns: scratch.pointer, parallel: true)
         }
+    }
+
+    /// Output rows `rows`: im2col (unless pointwise), one GEMM per group, epilogue.
+    /// With `parallel`, the GEMM's output channels and the copies are split over the cores.
+    private func compute(_ inputs: [UnsafeMutablePointer<Float>], _ output: UnsafeMutablePointer<Float>, rows: Range<Int>,
+                         columns: UnsafeMutablePointer<Float>, parallel: Bool) {
+        let x = inputs[0]
+        let o = g.outChannels, cg = g.channels / g.group, og = o / g.group, k = self.k
+        for group in 0..<g.group {
+            let a: UnsafeMutablePointer<Float>
+            if g.isPointwise {
+                a = x + rows.lowerBound * g.channels
+            } else {
+                im2col(x, rows: rows, channelOffset: group * cg, into: columns, parallel: parallel)
+                a = columns
+            }
+            let b = weights.pointer + group * k * og, c = output + rows.lowerBound * o + group * og
+            let parts = parallel && og >= 32 ? Parallel.cores : 1
+            if parts == 1 {
+                BLAS.sgemm(m: rows.count, n: og, k: k, a: a, lda: k, b: b, ldb: og, c: c, ldc: o)
+            } else {
+                Parallel.perform(parts) { part in
+                    // Column slices on 16-float boundaries.
+                    let lo = (og * part / parts) & ~15, hi = part == parts - 1 ? og : (og * (part + 1) / parts) & ~15
+                    BLAS.sgemm(m: rows.count, n: hi - lo, k: k, a: a, lda: k, b: b + lo, ldb: og, c: c + lo, ldc: o)
+                }
+            }
+        }
+        epilogue(output + rows.lowerBound * o, residual: inputs.count > 1 ? inputs[1] + rows.lowerBound * o : nil,
+                 rows: rows.count, parallel: parallel)
     }
 
     /// Copies the receptive field of each output pixel in `rows` (channels
     /// `channelOffset ..< channelOffset + C/g`) into one row of `[n, K]`; zeros where padded.
     private func im2col(_ x: UnsafeMutablePointer<Float>, rows: Range<Int>, channelOffset: Int,
-                        into columns: UnsafeMutablePointer<Float>) {
+                        into columns: UnsafeMutablePointer<Float>, parallel: Bool) {
         let cg = g.channels / g.group, k = self.k
         let pixels = g.outHeight * g.outWidth
-        Parallel.forRanges(rows.count, work: rows.count * k) { part in
+        Parallel.forRanges(rows.count, work: parallel ? rows.count * k : 0) { part in
             for i in part {
                 let r = rows.lowerBound + i
                 let b = r / pixels, oy = (r % pixels) / g.outWidth, ox = r % g.outWidth
@@ -98,11 +136,11 @@ struct Conv2DKernel: Kernel {
     }
 
     /// Adds the bias and applies the activation to `rows` output rows of `O` values.
-    private func epilogue(_ y: UnsafeMutablePointer<Float>, rows: Int) {
+    private func epilogue(_ y: UnsafeMutablePointer<Float>, residual: UnsafeMutablePointer<Float>?, rows: Int, parallel: Bool) {
         let o = g.outChannels
         bias.withUnsafeBufferPointer { bias in
             let b = UnsafeRawPointer(bias.baseAddress!)
-            Parallel.forRanges(rows, work: rows * o) { part in
+            Parallel.forRanges(rows, work: parallel ? rows * o : 0) { part in
                 for r in part {
                     let row = y + r * o
                     let raw = UnsafeMutableRawPointer(row)
@@ -114,6 +152,10 @@ struct Conv2DKernel: Kernel {
                         j += 16
                     }
                     while j < o { row[j] += bias[j]; j += 1 }
+                    if let residual {
+                        let res = residual + r * o
+                        for j in 0..<o { row[j] += res[j] }
+                    }
                     activation.apply(row, o)
                 }
             }

@@ -7,6 +7,7 @@ struct MatMulKernel: Kernel {
     let offsetsA: [Int], offsetsB: [Int]
 
     func run(_ inputs: [UnsafeMutablePointer<Float>], _ output: UnsafeMutablePointer<Float>) {
+        BLAS.setThreads(Parallel.cores)
         for i in offsetsA.indices {
             BLAS.sgemm(m: m, n: n, k: k, a: inputs[0] + offsetsA[i], lda: k, b: inputs[1] + offsetsB[i], ldb: n,
                        c: output + i * m * n, ldc: n)
@@ -24,6 +25,7 @@ struct GemmKernel: Kernel {
     let activation: Activation
 
     func run(_ inputs: [UnsafeMutablePointer<Float>], _ output: UnsafeMutablePointer<Float>) {
+        BLAS.setThreads(Parallel.cores)
         let a = attributes
         var beta: Float = 0
         if let c {

