@@ -6,7 +6,8 @@ import Foundation
 /// A thread can be marked serial (`serially`): the plans that run one image
 /// per core use it so that kernels inside them do not split again.
 enum Parallel {
-    static let machineCores = max(ProcessInfo.processInfo.activeProcessorCount, 1)
+    /// The cores to use: the machine's, unless `RuntimeConfiguration.threads` says fewer or more.
+    nonisolated(unsafe) static var machineCores = max(ProcessInfo.processInfo.activeProcessorCount, 1)
     private static let serialKey = "graft.runtime.serial"
 
     /// Cores a kernel may use on the calling thread: all of them, or 1 inside `serially`.
