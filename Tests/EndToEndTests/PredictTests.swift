@@ -65,3 +65,14 @@ private struct Ranked: Decodable {
     #expect(inspect.status == 0)
     #expect(inspect.stdout.contains("\"parameters\" : 4631000"))
 }
+
+@Test func benchReportsThroughputLatencyAndMemory() throws {
+    let run = try runGraft(["bench", try Fixtures.realModel(.efficientNetLite0).path, "--batch", "2", "--iterations", "2", "--threads", "1", "--json"])
+    #expect(run.status == 0, "stderr: \(run.stderr)")
+    struct Result: Decodable { var batch: Int; var threads: Int; var imagesPerSecond: Double; var medianMs: Double; var p90Ms: Double; var peakRSSMiB: Double }
+    let r = try JSONDecoder().decode(Result.self, from: Data(run.stdout.utf8))
+    #expect(r.batch == 2 && r.threads == 1)
+    #expect(r.imagesPerSecond > 0 && r.medianMs > 0 && r.p90Ms >= r.medianMs)
+    // The weights alone are 17.7 MiB; a process that reports less did not measure itself.
+    #expect(r.peakRSSMiB > 17.7)
+}
