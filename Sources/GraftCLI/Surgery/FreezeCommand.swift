@@ -45,13 +45,13 @@ struct FreezeCommand: ParsableCommand {
             throw CLIError.invalidOption("give exactly one of --before, --pattern, --train-last-blocks, --all, --none")
         }
         var graph = try ModelLoader.load(model)
+        let report = try Freeze(selection).apply(to: &graph)
         if case .trainLastBlocks(let k) = selection {
             let blocks = BlockFinder.blocks(in: graph)
             let trained = blocks.filter { $0.name != "head" && $0.name != "stem" }.suffix(max(k, 0)).map(\.name)
                 + blocks.filter { $0.name == "head" }.map(\.name)
             print("Training blocks: " + (trained.isEmpty ? "none" : trained.joined(separator: ", ")))
         }
-        let report = try Freeze(selection).apply(to: &graph)
         print("Trainable: \(report.trainableParameters.grouped) parameters in \(report.trainableWeights) weights; "
               + "frozen: \(report.frozenParameters.grouped) parameters in \(report.frozenWeights) weights")
         try VerifiedWrite.write(graph, to: output, expected: graph, verify: !noVerify)
