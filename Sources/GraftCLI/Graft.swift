@@ -6,7 +6,8 @@ struct Graft: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "graft",
         abstract: "Transfer learning by model surgery: import, cut, graft, train, export.",
-        subcommands: [Inspect.self, Predict.self, Simplify.self, Bench.self])
+        subcommands: [Inspect.self, Predict.self, Simplify.self, Bench.self,
+                      Cut.self, Attach.self, FreezeCommand.self, Convert.self])
 
     /// Parses with ArgumentParser's own messages; any error while running
     /// becomes one line on stderr and exit status 1.
@@ -19,9 +20,12 @@ struct Graft: ParsableCommand {
         }
         do {
             try command.run()
-        } catch let code as ExitCode {
-            exit(withError: code)
         } catch {
+            // Help requests, usage errors and exit codes keep ArgumentParser's own handling.
+            if error is ExitCode || error is CleanExit || error is ValidationError
+                || String(reflecting: type(of: error)).hasPrefix("ArgumentParser.") {
+                exit(withError: error)
+            }
             let line = String(describing: error).split(separator: "\n").joined(separator: "; ")
             FileHandle.standardError.write(Data("graft: error: \(line)\n".utf8))
             Foundation.exit(1)
