@@ -20,6 +20,11 @@ public enum SurgeryError: Error, Equatable, CustomStringConvertible {
     /// A name pattern that selects no weight.
     case patternMatchesNothing(String)
 
+    /// A weight both graphs have, with different shapes.
+    case weightShapeMismatch(name: String, model: [Int], source: [Int])
+    /// The source file shares no weight name with the model.
+    case noWeightsMatched(sourceExamples: [String], modelExamples: [String])
+
     public var description: String {
         switch self {
         case let .unknownName(name, suggestions):
@@ -39,6 +44,11 @@ public enum SurgeryError: Error, Equatable, CustomStringConvertible {
             return "asked to train the last \(requested) blocks, but the model has \(available) blocks"
         case let .patternMatchesNothing(pattern):
             return "the pattern '\(pattern)' matches no weight"
+        case let .weightShapeMismatch(name, model, source):
+            return "weight '\(name)' is \(model) in the model but \(source) in the weights file; nothing was loaded"
+        case let .noWeightsMatched(sourceExamples, modelExamples):
+            return "no weight name of the weights file (e.g. \(sourceExamples.joined(separator: ", "))) is in the model "
+                + "(e.g. \(modelExamples.joined(separator: ", "))); nothing was loaded — were both made from the same architecture?"
         }
     }
 }
