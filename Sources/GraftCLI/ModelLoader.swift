@@ -35,6 +35,13 @@ enum ModelLoader {
         try graph.sortTopologically()
         try GraphVerifier.verify(graph)
         try ShapeInference.infer(&graph)
+        // What the file does not say, the catalog of known models may: it then travels
+        // with every file written from this graph.
+        if graph.metadata.preprocessing == nil, let entry = ModelCatalog.entry(for: graph) {
+            graph.metadata.preprocessing = entry.preprocessing
+            graph.metadata.properties["graft.preprocessing_source"] = "catalog: \(entry.name)"
+            if graph.metadata.classNames == nil { graph.metadata.classNames = entry.classNames }
+        }
         return graph
     }
 

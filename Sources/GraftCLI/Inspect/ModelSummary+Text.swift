@@ -19,6 +19,12 @@ extension ModelSummary {
         let ops = totals.ops.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
             .map { "\($0.value) \($0.key)" }.joined(separator: ", ")
         out.append("Nodes: \(totals.nodes) (\(ops))")
+        if let p = preprocessing {
+            let norm = zip(p.mean, p.std).map { "(x-\(trim($0)))/\(trim($1))" }
+            let same = Set(norm).count == 1 ? norm[0] : norm.joined(separator: " ")
+            out.append("Preprocessing: \(p.size.map(String.init).joined(separator: "x")) \(p.channelOrder.rawValue), \(same)"
+                       + "  (from \(preprocessingSource ?? "the model file"))" + (classNames > 0 ? "; \(classNames) class names" : ""))
+        }
         out.append("")
         if let head {
             let layers = head.dense.map { "\($0.node) (\($0.inputFeatures) -> \($0.outputFeatures))" }.joined(separator: ", ")
@@ -33,6 +39,10 @@ extension ModelSummary {
             out.append("Head: none found (the graph does not end in a dense layer after global pooling)")
         }
         return out.joined(separator: "\n")
+    }
+
+    private func trim(_ v: Float) -> String {
+        v == v.rounded() ? String(Int(v)) : String(v)
     }
 
     func json() throws -> String {

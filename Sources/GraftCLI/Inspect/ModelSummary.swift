@@ -50,6 +50,12 @@ struct ModelSummary: Codable {
     var rows: [Row]
     var totals: Totals
     var head: ClassificationHead?
+    /// How images become the input, when the file or Graft's catalog says.
+    var preprocessing: Preprocessing?
+    /// Where `preprocessing` came from: "the model file" or "catalog: <name>".
+    var preprocessingSource: String?
+    /// Number of class names the model carries (0 when it has none).
+    var classNames: Int
     /// The units `graft freeze --train-last-blocks` counts (`BlockFinder`).
     var blocks: [BlockRow]
     /// The node to pass to `graft cut --at` to keep the feature extractor.
@@ -79,6 +85,10 @@ struct ModelSummary: Codable {
         for node in graph.nodes { totals.ops[node.op.name, default: 0] += 1 }
         self.totals = totals
 
+        preprocessing = graph.metadata.preprocessing
+        preprocessingSource = preprocessing == nil ? nil
+            : graph.metadata.properties["graft.preprocessing_source"] ?? "the model file"
+        classNames = graph.metadata.classNames?.count ?? 0
         head = HeadDetector.detect(in: graph)
         blocks = BlockFinder.blocks(in: graph).map {
             BlockRow(name: $0.name, firstNode: $0.firstNode, lastNode: $0.lastNode, parameters: $0.parameters)

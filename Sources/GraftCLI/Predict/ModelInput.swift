@@ -24,7 +24,7 @@ struct ModelInput {
             source = "--preprocess"
         } else if let own = graph.metadata.preprocessing {
             preprocessing = own
-            source = "the model file"
+            source = graph.metadata.properties["graft.preprocessing_source"] ?? "the model file"
         } else if let entry = ModelCatalog.entry(for: graph) {
             preprocessing = entry.preprocessing
             source = "catalog: \(entry.name)"
