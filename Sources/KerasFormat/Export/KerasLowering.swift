@@ -24,7 +24,7 @@ struct KerasLowering {
     var values: [String: ExportedValue] = [:]
     var absorbed: Set<Int> = []
     private var unsupported: [UnsupportedNode] = []
-    private var usedNames: Set<String> = []
+    private var usedNames = UniqueNames()
     private let consumerIndex: [String: [Int]]
 
     init(graph: Graph, known: [String: KnownValue]) {
@@ -161,14 +161,7 @@ struct KerasLowering {
     }
 
     private mutating func uniqueName(_ base: String) -> String {
-        var name = base
-        var n = 0
-        while usedNames.contains(name) {
-            n += 1
-            name = "\(base)_\(n)"
-        }
-        usedNames.insert(name)
-        return name
+        usedNames.claim(base)
     }
 
     private func sanitized(_ name: String) -> String {

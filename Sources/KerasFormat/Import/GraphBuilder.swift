@@ -6,20 +6,13 @@ import TensorCore
 /// of any other rank keep Keras' axis order.
 struct GraphBuilder {
     var graph: Graph
-    private var usedNames: Set<String> = []
+    private var usedNames = UniqueNames()
 
     init(graph: Graph) { self.graph = graph }
 
     /// A name not used yet by any value: `base`, or `base_1`, `base_2`, ….
     mutating func uniqueName(_ base: String) -> String {
-        var name = base
-        var n = 0
-        while usedNames.contains(name) {
-            n += 1
-            name = "\(base)_\(n)"
-        }
-        usedNames.insert(name)
-        return name
+        usedNames.claim(base)
     }
 
     mutating func input(_ name: String, shape: Shape) -> String {
