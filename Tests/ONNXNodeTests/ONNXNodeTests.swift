@@ -60,6 +60,20 @@ struct ONNXNodeTests {
         }
     }
 
+    /// `Docs/onnx-node-tests.md` states the current counts and lists every exclusion.
+    @Test func docsStateTheCountsAndExclusions() throws {
+        let doc = try String(contentsOf: Fixtures.repoFile("Docs/onnx-node-tests.md"), encoding: .utf8)
+        let inScope = NodeTests.allowlist.count, excluded = NodeTests.excluded.count
+        for row in ["| **in scope** (`Formats/onnx/node-tests/ALLOWLIST`) | **\(inScope)** |",
+                    "| **passed** | **\(inScope - excluded)** |",
+                    "| **excluded** (`Formats/onnx/node-tests/EXCLUDED`) | **\(excluded)** |"] {
+            #expect(doc.contains(row), "Docs/onnx-node-tests.md lacks the row \(row)")
+        }
+        for name in NodeTests.excluded.keys.sorted() {
+            #expect(doc.contains("- `\(name)`"), "Docs/onnx-node-tests.md does not list the exclusion \(name)")
+        }
+    }
+
     /// Passes when the test passes and is not excluded, or fails and is excluded:
     /// an excluded test that starts passing fails here, so EXCLUDED stays honest.
     @Test(arguments: NodeTests.allowlist)
