@@ -55,6 +55,7 @@ let package = Package(
         .testTarget(name: "ImageDataTests", dependencies: ["ImageData", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "ONNXFormat", "KerasFormat", "TestSupport"],
                     exclude: ["Fixtures"]),
+        .testTarget(name: "ONNXNodeTests", dependencies: ["ONNXFormat", "Runtime", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["GraftCLI", "ONNXFormat", "KerasFormat", "TestSupport"]),
     ]
 )

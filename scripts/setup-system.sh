@@ -2,7 +2,7 @@
 # Installs the Debian packages Graft builds against (C libraries and tools).
 # Skips apt when everything is already there; needs root otherwise.
 set -euo pipefail
-packages=(pkg-config libhdf5-dev hdf5-tools libprotobuf-c-dev protobuf-c-compiler
+packages=(pkg-config libhdf5-dev hdf5-tools libprotobuf-c-dev protobuf-c-compiler libonnx-testdata
           libopenblas-dev libturbojpeg0-dev libjpeg62-turbo-dev libpng-dev unzip)
 missing=()
 for p in "${packages[@]}"; do

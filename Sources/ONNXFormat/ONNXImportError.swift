@@ -10,6 +10,8 @@ public enum ONNXImportError: Error, Sendable, CustomStringConvertible {
     case unreadable(file: String, reason: String)
     /// The bytes are not a usable ONNX model (protobuf decoding failed, or a required field is missing).
     case notAModel(file: String, byteCount: Int, reason: String)
+    /// A standalone `TensorProto` file (`ONNXReader.readTensor`) that does not decode.
+    case notATensor(file: String, byteCount: Int, reason: String)
     /// The model imports a version of the default operator set outside what Graft supports.
     case unsupportedOpset(file: String, domain: String, version: Int, supported: ClosedRange<Int>)
     /// A tensor's element type has no counterpart in Graft.
@@ -47,6 +49,8 @@ public enum ONNXImportError: Error, Sendable, CustomStringConvertible {
             return "cannot read \(file): \(reason) — check the path and permissions"
         case let .notAModel(file, byteCount, reason):
             return "\(file) is not an ONNX model (\(reason); \(byteCount) bytes) — is the file complete, and is it really .onnx?"
+        case let .notATensor(file, byteCount, reason):
+            return "\(file) is not a serialized ONNX TensorProto (\(reason); \(byteCount) bytes)"
         case let .unsupportedOpset(file, domain, version, supported):
             return "\(file) uses opset \(version) of domain \"\(domain)\"; Graft supports \(supported.lowerBound)…\(supported.upperBound) — convert it with onnx.version_converter"
         case let .unsupportedDataType(file, tensor, dataType):

@@ -82,6 +82,24 @@ struct ImporterErrorTests {
         #expect(error.description.contains("mask"))
     }
 
+    /// Found by ONNX's `test_training_dropout`: training mode used to import as identity.
+    @Test func trainingModeDropoutIsRefused() throws {
+        let ratio: [Float] = [0.5]
+        let error = try refusal([N(opType: "Dropout", name: "d", inputs: ["x", "r", "t"], outputs: ["y"])],
+                                initializers: [.init(name: "r", dims: [], raw: ratio.withUnsafeBytes { Array($0) }),
+                                               .init(name: "t", dims: [], dataType: 9, raw: [1])])
+        #expect(error.caseName == "invalidNode")
+        #expect(error.description.contains("training mode"))
+    }
+
+    @Test func trainingModeDropoutWithRatioZeroIsKept() throws {
+        let ratio: [Float] = [0]
+        let g = try importing([N(opType: "Dropout", name: "d", inputs: ["x", "r", "t"], outputs: ["y"])],
+                              initializers: [.init(name: "r", dims: [], raw: ratio.withUnsafeBytes { Array($0) }),
+                                             .init(name: "t", dims: [], dataType: 9, raw: [1])])
+        #expect(g.nodes[0].op == .dropout(ratio: 0))
+    }
+
     @Test func duplicateAndEmptyNodeNamesAreMadeUnique() throws {
         let g = try importing([N(opType: "Relu", name: "dup", inputs: ["x"], outputs: ["a"]),
                                N(opType: "Relu", name: "dup", inputs: ["a"], outputs: ["b"]),

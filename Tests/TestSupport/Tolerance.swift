@@ -53,3 +53,26 @@ public func mismatch(_ actual: [Float], _ expected: [Float], _ tier: Tolerance) 
     }
     return nil
 }
+
+/// Elementwise comparison as ONNX's backend runner does it (`numpy.testing.assert_allclose`):
+/// every element must satisfy `|actual - expected| <= atol + rtol * |expected|`.
+/// NaN must match NaN and infinities must be equal. Nil when they agree, else
+/// the count of differing elements and the worst one.
+public func mismatch(_ actual: [Float], _ expected: [Float], atol: Float, rtol: Float) -> String? {
+    guard actual.count == expected.count else { return "\(actual.count) values, expected \(expected.count)" }
+    var bad = 0, worst: Float = 0, worstIndex = -1
+    for i in actual.indices {
+        let a = actual[i], e = expected[i]
+        if a.isNaN || e.isNaN || a.isInfinite || e.isInfinite {
+            if !(a.isNaN && e.isNaN) && a != e { bad += 1; if worstIndex < 0 { worstIndex = i } }
+            continue
+        }
+        let d = abs(a - e)
+        if d > atol + rtol * abs(e) {
+            bad += 1
+            if worstIndex < 0 || d > worst { worst = d; worstIndex = i }
+        }
+    }
+    guard bad > 0 else { return nil }
+    return "\(bad)/\(actual.count) elements differ; worst at element \(worstIndex): \(actual[worstIndex]) vs expected \(expected[worstIndex]) (atol \(atol), rtol \(rtol))"
+}

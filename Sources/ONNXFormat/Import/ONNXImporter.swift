@@ -14,6 +14,9 @@ public enum ONNXImporter {
     /// Versions of the default operator set (`""` / `ai.onnx`) Graft translates.
     public static let supportedOpsets: ClosedRange<Int> = 7...21
 
+    /// Every default-domain `op_type` the importer translates, `Constant` included.
+    public static let supportedOpTypes: Set<String> = Set(onnxOpImporters.keys).union(["Constant"])
+
     /// Reads and translates the file at `url`.
     public static func load(url: URL) throws -> Graph {
         try makeGraph(from: ONNXReader.read(url: url))

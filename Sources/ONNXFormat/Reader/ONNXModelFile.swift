@@ -111,6 +111,17 @@ public struct ONNXTensor: Sendable {
 
     public var dtype: DType { tensor.dtype }
     public var dims: [Int] { tensor.shape }
+
+    /// A tensor to add to a model as an initializer; `dataType` follows `tensor.dtype`.
+    public init(name: String, tensor: Tensor) {
+        self.init(name: name, dataType: ONNXDataType.code(tensor.dtype), tensor: tensor)
+    }
+
+    init(name: String, dataType: Int32, tensor: Tensor) {
+        self.name = name
+        self.dataType = dataType
+        self.tensor = tensor
+    }
 }
 
 /// The declared type of a graph input, output or intermediate value.

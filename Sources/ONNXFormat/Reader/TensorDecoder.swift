@@ -8,7 +8,8 @@ import TensorCore
 /// external data goes through `ExternalDataResolver`.
 struct TensorDecoder {
     let file: String
-    let owner: DecodedModelProto
+    /// Keeps the unpacked message alive while tensors borrow its `raw_data`.
+    let owner: AnyObject
     let externalData: ExternalDataResolver
 
     func decode(_ proto: UnsafePointer<Onnx__TensorProto>, fallbackName: String) throws -> ONNXTensor {
