@@ -8,6 +8,9 @@ enum CLIError: Error, CustomStringConvertible {
     case noPreprocessing
     case unknownOutputExtension(path: String)
     case verificationFailed(String)
+    case writtenModelDiffers(path: String, summary: String, divergence: String?)
+    case writtenModelUnreadable(path: String, reason: String)
+    case invalidOption(String)
 
     var description: String {
         switch self {
@@ -28,6 +31,13 @@ enum CLIError: Error, CustomStringConvertible {
             "\(path): unknown output format; Graft writes .onnx (and .h5 for Keras)"
         case let .verificationFailed(summary):
             "the converted model does not compute what the original does (\(summary)); nothing was written — please report this model"
+        case let .writtenModelDiffers(path, summary, divergence):
+            "\(path) does not compute what the model in memory does (\(summary)"
+                + (divergence.map { "; \($0)" } ?? "") + "); the file was removed — please report this model"
+        case let .writtenModelUnreadable(path, reason):
+            "\(path) was written but cannot be read back (\(reason)); the file was removed"
+        case let .invalidOption(reason):
+            reason
         }
     }
 }

@@ -6,7 +6,7 @@ struct Graft: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "graft",
         abstract: "Transfer learning by model surgery: import, cut, graft, train, export.",
-        subcommands: [Inspect.self, Predict.self, Simplify.self, Bench.self])
+        subcommands: [Inspect.self, Predict.self, Simplify.self, Cut.self, Attach.self, FreezeCommand.self, Convert.self, Bench.self])
 
     /// Parses with ArgumentParser's own messages; any error while running
     /// becomes one line on stderr and exit status 1.

@@ -17,27 +17,40 @@ struct OutputCheck {
         "largest output difference \(maxAbsDiff) (outputs up to \(scale)): " + (isClose ? "ok" : "TOO LARGE")
     }
 
-    /// Compares every output of `converted` with the same-named output of `original`
-    /// on a fixed pseudo-random batch of 2.
-    static func compare(_ original: Graph, _ converted: Graph) throws -> OutputCheck {
-        var inputs: [String: Tensor] = [:]
-        for (k, input) in original.inputs.enumerated() {
-            let shape = input.type.shape.dims.map { $0.value ?? 2 }
-            let n = shape.reduce(1, *)
-            // A fixed, smooth-but-varied pattern; the same on every run.
-            let values = (0..<n).map { i in Float(sin(0.37 * Double(i) + Double(k))) * 1.5 }
-            inputs[input.name] = Tensor(shape: shape, scalars: values)
+    /// Compares every output of `converted` with the output of `original` at the
+    /// same position (names may differ: a Keras file renames inputs and outputs),
+    /// on a fixed pseudo-random batch of `batch`, inputs also fed by position.
+    static func compare(_ original: Graph, _ converted: Graph, batch: Int = 2) throws -> OutputCheck {
+        guard original.inputs.count == converted.inputs.count, original.outputs.count == converted.outputs.count else {
+            return OutputCheck(maxAbsDiff: .infinity, scale: 0)
         }
+        let inputs = fixedInputs(for: original, batch: batch)
+        var convertedInputs: [String: Tensor] = [:]
+        for (a, b) in zip(original.inputs, converted.inputs) { convertedInputs[b.name] = inputs[a.name] }
         let want = try Planner.compile(original).run(inputs)
-        let got = try Planner.compile(converted).run(inputs)
+        let got = try Planner.compile(converted).run(convertedInputs)
         var diff: Float = 0, scale: Float = 0
-        for (name, w) in want {
-            guard let g = got[name], g.shape == w.shape else { return OutputCheck(maxAbsDiff: .infinity, scale: 0) }
+        for (wantName, gotName) in zip(original.outputs, converted.outputs) {
+            guard let w = want[wantName], let g = got[gotName], g.shape == w.shape else {
+                return OutputCheck(maxAbsDiff: .infinity, scale: 0)
+            }
             for (a, b) in zip(w.scalars, g.scalars) {
                 diff = max(diff, abs(a - b))
                 scale = max(scale, abs(a))
             }
         }
         return OutputCheck(maxAbsDiff: diff, scale: scale)
+    }
+
+    /// A fixed, smooth-but-varied pattern for every input; the same on every run.
+    static func fixedInputs(for graph: Graph, batch: Int) -> [String: Tensor] {
+        var inputs: [String: Tensor] = [:]
+        for (k, input) in graph.inputs.enumerated() {
+            let shape = input.type.shape.dims.map { $0.value ?? batch }
+            let n = shape.reduce(1, *)
+            let values = (0..<n).map { i in Float(sin(0.37 * Double(i) + Double(k))) * 1.5 }
+            inputs[input.name] = Tensor(shape: shape, scalars: values)
+        }
+        return inputs
     }
 }

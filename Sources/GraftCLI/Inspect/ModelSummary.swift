@@ -22,6 +22,14 @@ struct ModelSummary: Codable {
         var trainable: String
     }
 
+    /// One block of `BlockFinder`: name, first and last node, weight elements.
+    struct BlockRow: Codable {
+        var name: String
+        var firstNode: String
+        var lastNode: String
+        var parameters: Int
+    }
+
     struct Totals: Codable {
         var parameters: Int
         var trainable: Int
@@ -42,6 +50,8 @@ struct ModelSummary: Codable {
     var rows: [Row]
     var totals: Totals
     var head: ClassificationHead?
+    /// The units `graft freeze --train-last-blocks` counts (`BlockFinder`).
+    var blocks: [BlockRow]
     /// The node to pass to `graft cut --at` to keep the feature extractor.
     var suggestedCut: String?
 
@@ -70,6 +80,9 @@ struct ModelSummary: Codable {
         self.totals = totals
 
         head = HeadDetector.detect(in: graph)
+        blocks = BlockFinder.blocks(in: graph).map {
+            BlockRow(name: $0.name, firstNode: $0.firstNode, lastNode: $0.lastNode, parameters: $0.parameters)
+        }
         suggestedCut = head?.cutNode
     }
 

@@ -1,0 +1,30 @@
+import Foundation
+import GraphIR
+
+/// Writes a model, then reads the written file back and runs it against the
+/// graph it should equal (`OutputCheck`), printing the largest difference.
+///
+/// When the difference is too large the file is removed and the error says
+/// which node first diverges (`FirstDivergence`).
+enum VerifiedWrite {
+    static func write(_ graph: Graph, to path: String, expected: Graph, verify: Bool) throws {
+        try ModelWriter.write(graph, to: path)
+        print("Wrote \(path)")
+        guard verify else { return }
+        let check: OutputCheck
+        let written: Graph
+        do {
+            written = try ModelLoader.load(path)
+            check = try OutputCheck.compare(expected, written)
+        } catch {
+            try? FileManager.default.removeItem(atPath: path)
+            throw CLIError.writtenModelUnreadable(path: path, reason: String(describing: error))
+        }
+        print("Check: \(check.summary)")
+        guard check.isClose else {
+            let divergence = try? FirstDivergence.find(expected, written)
+            try? FileManager.default.removeItem(atPath: path)
+            throw CLIError.writtenModelDiffers(path: path, summary: check.summary, divergence: divergence?.description)
+        }
+    }
+}
