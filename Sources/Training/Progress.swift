@@ -1,7 +1,8 @@
 import Foundation
 
-/// A progress line on stderr: a redrawn bar on a terminal, else a plain line
-/// every tenth of the work (logs and CI stay readable).
+/// A progress line: a redrawn bar on stderr when it is a terminal, else a plain
+/// line on stdout every tenth of the work (logs stay readable, and stderr keeps
+/// only warnings and errors).
 public final class ProgressLine: @unchecked Sendable {
     let label: String
     let total: Int
@@ -21,18 +22,23 @@ public final class ProgressLine: @unchecked Sendable {
         if isTerminal {
             let width = 30, filled = width * done / total
             let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-            write("\r\(label) \(bar) \(done)/\(total)  \(String(format: "%.1f", rate)) img/s")
-            if done >= total { write("\n") }
+            write("\r\(label) \(bar) \(done)/\(total)  \(String(format: "%.1f", rate)) img/s", to: .standardError)
+            if done >= total { write("\n", to: .standardError) }
         } else {
             let tenth = 10 * done / total
             if tenth != lastTenth {
                 lastTenth = tenth
-                write("\(label): \(done)/\(total) (\(String(format: "%.1f", rate)) img/s)\n")
+                write("\(label): \(done)/\(total) (\(String(format: "%.1f", rate)) img/s)\n", to: .standardOutput)
             }
         }
     }
 
-    private func write(_ s: String) {
-        FileHandle.standardError.write(Data(s.utf8))
+    private func write(_ s: String, to handle: FileHandle) {
+        if handle === FileHandle.standardOutput {
+            print(s, terminator: "")
+            fflush(nil)
+        } else {
+            handle.write(Data(s.utf8))
+        }
     }
 }

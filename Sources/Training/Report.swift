@@ -12,6 +12,9 @@ public struct TrainingReport: Sendable, Codable {
     public var trainImages: Int
     public var validationImages: Int
     public var skippedImages: [String]
+    /// The images of each part of the split (paths as found under DATA_DIR), so others can reproduce it.
+    public var trainFiles: [String] = []
+    public var validationFiles: [String] = []
     public var featureSeconds: Double
     public var featuresFromCache: Int
     public var trainSeconds: Double

@@ -28,7 +28,7 @@ public struct LabeledFeatures: Sendable {
 public struct TrainingOptions: Sendable, Codable, Equatable {
     public var epochs = 20
     public var batchSize = 32
-    public var learningRate = 1e-3
+    public var learningRate = 1e-2
     public var optimizer = OptimizerKind.adam
     public var momentum = 0.9
     public var weightDecay = 0.0

@@ -25,7 +25,9 @@ struct Train: ParsableCommand {
 
     @Option(help: "Passes over the training images.") var epochs = 20
     @Option(help: "Images per optimizer step.") var batchSize = 32
-    @Option(help: "Learning rate.") var lr = 1e-3
+    // 1e-2, not Keras' 1e-3: a head on frozen features tolerates it, and 20 epochs at 1e-3
+    // underfit (digits-3v8: 0.95 validation accuracy at 1e-3, 0.99 at 1e-2, as LogisticRegression).
+    @Option(help: "Learning rate.") var lr = 1e-2
     @Option(help: "adam, adamw or sgd (with momentum).") var optimizer = "adam"
     @Option(help: "SGD momentum.") var momentum = 0.9
     @Option(help: "Weight decay (L2 for adam/sgd, decoupled for adamw).") var weightDecay = 0.0
@@ -44,6 +46,7 @@ struct Train: ParsableCommand {
     @Option(help: "Preprocessing preset or keys (when the model file and catalog have none).") var preprocess: String?
     @Flag(help: "Stop at the first unreadable image instead of skipping it.") var strict = false
     @Flag(help: "Compute features without reading or writing the feature cache.") var noCache = false
+    @Option(help: "Folder of the feature cache (default $GRAFT_CACHE/features, else .cache/graft/features).") var cacheDir: String?
     @Option(help: "Images per backbone batch.") var featureBatch = 32
 
     func validate() throws {
@@ -90,7 +93,7 @@ struct Train: ParsableCommand {
 
         let extractor = FeatureExtractor(backbone: backbone, inputName: input.name, preprocessing: input.preprocessing,
                                          channelsLast: input.channelsLast, batchSize: featureBatch)
-        let extracted = try extractor.extract(all.map(\.url), cacheDirectory: noCache ? nil : FeatureCache.defaultDirectory)
+        let extracted = try extractor.extract(all.map(\.url), cacheDirectory: noCache ? nil : cacheDir.map { URL(fileURLWithPath: $0) } ?? FeatureCache.defaultDirectory)
         for failure in extracted.failures {
             if strict { throw TrainingError.unreadableImage(path: failure.path, reason: failure.reason) }
             FileHandle.standardError.write(Data("graft: skipped \(failure.path): \(failure.reason)\n".utf8))
@@ -176,13 +179,15 @@ struct Train: ParsableCommand {
         try VerifiedWrite.write(exported, to: output, expected: exported, verify: true)
 
         let headText = describe(head, classes: classes.count)
-        let report = TrainingReport(
+        var report = TrainingReport(
             model: model, data: data, output: output, classNames: classes, head: headText, options: options,
             images: all.count, trainImages: trainSet.count, validationImages: valSet.count,
             skippedImages: extracted.failures.map(\.path), featureSeconds: extracted.seconds,
             featuresFromCache: extracted.fromCache, trainSeconds: trainSeconds, epochs: result.history,
             bestEpoch: result.bestEpoch, stopReason: result.stopReason, thresholdRule: thresholdFor, threshold: threshold,
             validation: valMetrics, train: trainMetrics)
+        report.trainFiles = trainIdx.map { all[$0].url.path }
+        report.validationFiles = valIdx.map { all[$0].url.path }
         try AtomicFile.write(try report.json(), to: URL(fileURLWithPath: output + ".report.json"))
         try AtomicFile.write(Data(ReportSVG.render(report).utf8), to: URL(fileURLWithPath: output + ".report.svg"))
 
