@@ -47,8 +47,8 @@ public struct FeatureExtractor {
         return (Digest.of(backbone), Digest.of(prep + (channelsLast ? " nhwc" : " nchw")))
     }
 
-    /// Features for every image; `cacheDirectory: nil` disables the cache.
-    public func extract(_ urls: [URL], cacheDirectory: URL?, progressLabel: String = "features") throws -> Result {
+    /// Features for every image; `cacheDirectory: nil` disables the cache; `progressLabel: nil` shows no progress.
+    public func extract(_ urls: [URL], cacheDirectory: URL?, progressLabel: String? = "features") throws -> Result {
         let start = Date()
         guard let output = backbone.outputs.first, backbone.outputs.count == 1,
               let shape = backbone.type(of: output)?.shape, shape.rank == 2, let width = shape.dims[1].value else {
@@ -80,8 +80,8 @@ public struct FeatureExtractor {
         if !missing.isEmpty {
             let plan = try Planner.compile(backbone)
             let preprocessor = try ImagePreprocessor(preprocessing, decoder: decoder)
-            let progress = ProgressLine(progressLabel, total: missing.count)
-            progress.update(0)
+            let progress = progressLabel.map { ProgressLine($0, total: missing.count) }
+            progress?.update(0)
             var done = 0
             for chunkStart in stride(from: 0, to: missing.count, by: batchSize) {
                 let chunk = Array(missing[chunkStart..<min(chunkStart + batchSize, missing.count)])
@@ -104,7 +104,7 @@ public struct FeatureExtractor {
                     }
                 }
                 done += chunk.count
-                progress.update(done)
+                progress?.update(done)
             }
             if let cache { try cache.store(cached) }
         }

@@ -34,17 +34,14 @@ struct Eval: ParsableCommand {
         }
         let classNames = modelClasses ?? folder.classNames
         let start = Date()
-        let p = try ExportedHeadCheck.probabilities(graph, input: input, urls: images.map(\.url))
-        let k = images.isEmpty ? 0 : p.count / images.count
-        guard k >= mapping.max().map({ $0 + 1 }) ?? 0, k >= 2 else {
+        let p = try ExportedHeadCheck.rows(graph, input: input, urls: images.map(\.url), progress: json ? nil : "eval")
+        let k = p.lazy.compactMap { $0?.count }.first ?? 0
+        guard k >= 2, k >= (mapping.max() ?? 0) + 1 else {
             throw CLIError.invalidOption("the model has \(k) output(s); the data has \(folder.classNames.count) classes")
         }
         var rows: [Double] = [], labels: [Int] = [], skipped: [String] = []
-        for (i, image) in images.enumerated() {
-            let row = Array(p[i * k..<(i + 1) * k])
-            if row.isEmpty || row.contains(where: \.isNaN) || p.count != images.count * k {
-                skipped.append(image.url.path); continue
-            }
+        for (row, image) in zip(p, images) {
+            guard let row else { skipped.append(image.url.path); continue }
             rows += row
             labels.append(mapping[image.label])
         }

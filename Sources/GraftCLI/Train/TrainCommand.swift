@@ -228,21 +228,27 @@ enum OutputPath {
     }
 }
 
-/// Runs a whole classifier on image files and returns `[n, K]` class probabilities
-/// (one sigmoid unit → `[1 − p, p]`).
+/// Runs a whole classifier on image files and returns each image's class
+/// probabilities (one sigmoid unit → `[1 − p, p]`); nil for an unreadable image.
 enum ExportedHeadCheck {
-    static func probabilities(_ graph: Graph, input: ModelInput, urls: [URL]) throws -> [Double] {
+    static func rows(_ graph: Graph, input: ModelInput, urls: [URL], progress: String? = nil) throws -> [[Double]?] {
         let extractor = FeatureExtractor(backbone: graph, inputName: input.name, preprocessing: input.preprocessing,
                                          channelsLast: input.channelsLast)
-        let out = try extractor.extract(urls, cacheDirectory: nil, progressLabel: "check")
+        let out = try extractor.extract(urls, cacheDirectory: nil, progressLabel: progress)
         let activation = HeadDetector.detect(in: graph)?.activation ?? "none"
-        return out.features.flatMap { row -> [Double] in
-            let v = (row ?? []).map(Double.init)
+        return out.features.map { row -> [Double]? in
+            guard let row else { return nil }
+            let v = row.map(Double.init)
             if v.count == 1 {
                 let p = activation == "sigmoid" ? v[0] : HeadMath.sigmoid(v[0])
                 return [1 - p, p]
             }
             return activation == "softmax" ? v : HeadMath.softmax(v, classes: v.count)
         }
+    }
+
+    /// `[n, K]` probabilities of images that must all be readable.
+    static func probabilities(_ graph: Graph, input: ModelInput, urls: [URL]) throws -> [Double] {
+        try rows(graph, input: input, urls: urls).flatMap { $0 ?? [] }
     }
 }
