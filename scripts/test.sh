@@ -9,5 +9,7 @@ bash Models/fetch.sh >/dev/null
 # Reference tools (onnx checker, onnxruntime, Keras) that tests compare against.
 GRAFT_PYTHON=$(bash scripts/setup-python.sh)
 export GRAFT_PYTHON
+# The digits image folders the training tests use (seeded; skipped when present).
+"$GRAFT_PYTHON" Models/datasets/make_digits.py >/dev/null
 swift build --build-tests
 swift test --skip-build "$@"

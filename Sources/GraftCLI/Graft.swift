@@ -6,7 +6,7 @@ struct Graft: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "graft",
         abstract: "Transfer learning by model surgery: import, cut, graft, train, export.",
-        subcommands: [Inspect.self, Predict.self, Simplify.self, Bench.self,
+        subcommands: [Inspect.self, Predict.self, Train.self, Eval.self, Simplify.self, Bench.self,
                       Cut.self, Attach.self, FreezeCommand.self, Convert.self, LoadWeightsCommand.self])
 
     /// Parses with ArgumentParser's own messages; any error while running

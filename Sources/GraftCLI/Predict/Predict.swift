@@ -52,17 +52,38 @@ struct Predict: ParsableCommand {
         let activation = HeadDetector.detect(in: graph)?.activation ?? "none"
         let names = graph.metadata.classNames ?? ModelCatalog.entry(for: graph)?.classNames
         let results = Prediction.rank(output, activation: activation, classNames: names, top: top)
+        // A binary head with a stored threshold decides by it: class 1 when p(class 1) ≥ threshold.
+        var decisions: [Decision]? = nil
+        if let threshold = graph.metadata.properties[HeadMetadataKeys.threshold].flatMap(Float.init),
+           output.elementCount == 2 * images.count || output.elementCount == images.count {
+            let all = Prediction.rank(output, activation: activation, classNames: names, top: 2)
+            decisions = all.map { ranked in
+                let p1 = ranked.first { $0.classIndex == 1 }?.probability ?? 0
+                let c = p1 >= threshold ? 1 : 0
+                return Decision(classIndex: c, label: names.flatMap { c < $0.count ? $0[c] : nil }, threshold: threshold)
+            }
+        }
         if json {
-            print(try Prediction.json(images: images, results: results))
+            print(try Prediction.json(images: images, results: results, decisions: decisions))
         } else {
-            for (image, ranked) in zip(images, results) {
+            for (i, (image, ranked)) in zip(images, results).enumerated() {
                 print(image)
                 for p in ranked {
                     print(String(format: "  %6.2f%%  %4d  %@", p.probability * 100, p.classIndex, p.label ?? ""))
                 }
+                if let d = decisions?[i] {
+                    print("  decision: \(d.label ?? String(d.classIndex)) (threshold \(d.threshold) on class 1)")
+                }
             }
         }
     }
+}
+
+/// The class a binary model with a decision threshold picks for one image.
+struct Decision: Encodable {
+    var classIndex: Int
+    var label: String?
+    var threshold: Float
 }
 
 /// One ranked class of one image.
@@ -97,11 +118,11 @@ struct Prediction: Encodable {
         }
     }
 
-    static func json(images: [String], results: [[Prediction]]) throws -> String {
-        struct Entry: Encodable { var image: String; var predictions: [Prediction] }
+    static func json(images: [String], results: [[Prediction]], decisions: [Decision]? = nil) throws -> String {
+        struct Entry: Encodable { var image: String; var predictions: [Prediction]; var decision: Decision? }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let entries = zip(images, results).map { Entry(image: $0, predictions: $1) }
+        let entries = zip(images, results).enumerated().map { Entry(image: $1.0, predictions: $1.1, decision: decisions?[$0]) }
         return String(decoding: try encoder.encode(entries), as: UTF8.self)
     }
 }

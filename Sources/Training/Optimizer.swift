@@ -1,0 +1,94 @@
+import Foundation
+
+/// First-order optimizers over a list of flat parameter arrays.
+public enum OptimizerKind: String, Sendable, Codable, CaseIterable {
+    /// SGD with (heavy-ball) momentum; weight decay is added to the gradient (L2).
+    case sgd
+    /// Adam (Kingma & Ba 2015); weight decay is added to the gradient (L2).
+    case adam
+    /// AdamW (Loshchilov & Hutter 2019): weight decay applied to the weights directly.
+    case adamw
+}
+
+public struct Optimizer: Sendable {
+    public var kind: OptimizerKind
+    public var momentum: Double
+    public var beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7
+    public var weightDecay: Double
+    private var first: [[Double]] = []
+    private var second: [[Double]] = []
+    private var steps = 0
+
+    public init(_ kind: OptimizerKind, momentum: Double = 0.9, weightDecay: Double = 0) {
+        self.kind = kind
+        self.momentum = momentum
+        self.weightDecay = weightDecay
+    }
+
+    /// One update with learning rate `lr`; `decays[i]` says whether weight decay applies to parameter i.
+    public mutating func step(_ parameters: inout [[Double]], gradients: [[Double]], lr: Double, decays: [Bool]) {
+        if first.isEmpty {
+            first = parameters.map { [Double](repeating: 0, count: $0.count) }
+            second = first
+        }
+        steps += 1
+        let t = Double(steps)
+        for p in parameters.indices {
+            let wd = decays[p] ? weightDecay : 0
+            for i in parameters[p].indices {
+                var g = gradients[p][i]
+                switch kind {
+                case .sgd:
+                    g += wd * parameters[p][i]
+                    first[p][i] = momentum * first[p][i] + g
+                    parameters[p][i] -= lr * first[p][i]
+                case .adam, .adamw:
+                    if kind == .adam { g += wd * parameters[p][i] }
+                    first[p][i] = beta1 * first[p][i] + (1 - beta1) * g
+                    second[p][i] = beta2 * second[p][i] + (1 - beta2) * g * g
+                    let mHat = first[p][i] / (1 - pow(beta1, t))
+                    let vHat = second[p][i] / (1 - pow(beta2, t))
+                    if kind == .adamw { parameters[p][i] -= lr * wd * parameters[p][i] }
+                    parameters[p][i] -= lr * mHat / (vHat.squareRoot() + epsilon)
+                }
+            }
+        }
+    }
+}
+
+/// The learning rate over training: a linear warm-up from `base / warmupSteps`
+/// to `base` over the first `warmupSteps` steps, then cosine decay to 0 at
+/// `totalSteps`, or steps of `× gamma` every `stepEvery` steps.
+public struct LearningRateSchedule: Sendable, Codable, Equatable {
+    public enum Kind: String, Sendable, Codable, CaseIterable { case constant, cosine, step }
+    public var kind: Kind
+    public var base: Double
+    public var totalSteps: Int
+    public var warmupSteps: Int
+    public var stepEvery: Int
+    public var gamma: Double
+
+    public init(_ kind: Kind, base: Double, totalSteps: Int, warmupSteps: Int = 0, stepEvery: Int = 1, gamma: Double = 0.1) {
+        self.kind = kind
+        self.base = base
+        self.totalSteps = max(totalSteps, 1)
+        self.warmupSteps = max(warmupSteps, 0)
+        self.stepEvery = max(stepEvery, 1)
+        self.gamma = gamma
+    }
+
+    /// The rate for step `s` (0-based).
+    public func rate(at s: Int) -> Double {
+        if s < warmupSteps { return base * Double(s + 1) / Double(warmupSteps) }
+        switch kind {
+        case .constant:
+            return base
+        case .cosine:
+            let span = max(totalSteps - warmupSteps, 1)
+            let progress = min(Double(s - warmupSteps) / Double(span), 1)
+            return base * 0.5 * (1 + cos(Double.pi * progress))
+        case .step:
+            return base * pow(gamma, Double((s - warmupSteps) / stepEvery))
+        }
+    }
+}

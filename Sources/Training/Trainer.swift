@@ -1,0 +1,173 @@
+import Foundation
+
+/// Labelled feature vectors: `values` is `[count, width]` row-major.
+public struct LabeledFeatures: Sendable {
+    public var values: [Double]
+    public var width: Int
+    public var labels: [Int]
+
+    public init(values: [Double], width: Int, labels: [Int]) {
+        precondition(values.count == width * labels.count)
+        self.values = values
+        self.width = width
+        self.labels = labels
+    }
+
+    public var count: Int { labels.count }
+
+    /// The rows at `indices`, in that order.
+    public func rows(_ indices: some Collection<Int>) -> (values: [Double], labels: [Int]) {
+        var v = [Double]()
+        v.reserveCapacity(indices.count * width)
+        for i in indices { v.append(contentsOf: values[i * width..<(i + 1) * width]) }
+        return (v, indices.map { labels[$0] })
+    }
+}
+
+/// How to train a head.
+public struct TrainingOptions: Sendable, Codable, Equatable {
+    public var epochs = 20
+    public var batchSize = 32
+    public var learningRate = 1e-2
+    public var optimizer = OptimizerKind.adam
+    public var momentum = 0.9
+    public var weightDecay = 0.0
+    public var schedule = LearningRateSchedule.Kind.constant
+    public var warmupEpochs = 0
+    /// With `.step`: multiply the rate by `stepGamma` every `stepEpochs` epochs.
+    public var stepEpochs = 10
+    public var stepGamma = 0.1
+    public var labelSmoothing = 0.0
+    /// Balanced class weights (`n / (K · n_c)`) in the loss.
+    public var balancedClassWeights = false
+    /// Stop after this many epochs without a better validation loss (nil: run every epoch).
+    public var patience: Int?
+    public var hidden: Int?
+    public var dropout = 0.0
+    /// For two classes: a 2-way softmax instead of one sigmoid unit.
+    public var softmax = false
+    public var seed: UInt64 = 0
+
+    public init() {}
+}
+
+/// One epoch's numbers; validation ones are nil without a validation set.
+public struct EpochRecord: Sendable, Codable, Equatable {
+    public var epoch: Int
+    public var learningRate: Double
+    public var trainLoss: Double
+    public var trainAccuracy: Double
+    public var validationLoss: Double?
+    public var validationAccuracy: Double?
+    public var seconds: Double
+}
+
+public struct TrainingResult: Sendable {
+    /// The weights of the best epoch (lowest validation loss, else training loss).
+    public var head: DenseHead
+    public var history: [EpochRecord]
+    /// 1-based epoch whose weights `head` holds (0: the initial weights).
+    public var bestEpoch: Int
+    /// Why training ended before `epochs`, if it did (early stopping, a NaN loss).
+    public var stopReason: String?
+    /// True when the loss became NaN or infinite.
+    public var diverged: Bool
+}
+
+/// Trains a `DenseHead` on cached features with mini-batches.
+public enum Trainer {
+    /// `classes` ≥ 2. `progress` is called after every epoch.
+    public static func train(_ train: LabeledFeatures, validation: LabeledFeatures?, classes: Int,
+                             options o: TrainingOptions, progress: (EpochRecord) -> Void = { _ in }) -> TrainingResult {
+        let sigmoid = classes == 2 && !o.softmax
+        var head = DenseHead.initial(features: train.width, hidden: o.hidden, units: sigmoid ? 1 : classes,
+                                     output: sigmoid ? .sigmoid : .softmax, dropout: o.dropout, seed: o.seed)
+        let classWeights = o.balancedClassWeights ? Loss.balancedClassWeights(labels: train.labels, classes: classes) : nil
+        let batch = max(1, min(o.batchSize, train.count))
+        let stepsPerEpoch = (train.count + batch - 1) / batch
+        let schedule = LearningRateSchedule(o.schedule, base: o.learningRate, totalSteps: stepsPerEpoch * o.epochs,
+                                            warmupSteps: o.warmupEpochs * stepsPerEpoch, stepEvery: o.stepEpochs * stepsPerEpoch,
+                                            gamma: o.stepGamma)
+        var optimizer = Optimizer(o.optimizer, momentum: o.momentum, weightDecay: o.weightDecay)
+        // Separate streams, so that turning dropout on does not change the shuffles.
+        var shuffleRandom = SeededRandom(seed: o.seed ^ 0x5348_5546_464C_4531)
+        var dropoutRandom: SeededRandom? = o.dropout > 0 ? SeededRandom(seed: o.seed ^ 0x4452_4F50_4F55_5431) : nil
+
+        var history: [EpochRecord] = []
+        var best = head, bestEpoch = 0, bestLoss = Double.infinity
+        if let validation, validation.count > 0 { bestLoss = evaluateLoss(head, validation, classes: classes) }
+        var stale = 0, step = 0
+        var order = Array(0..<train.count)
+        for epoch in 1...max(o.epochs, 1) {
+            let start = Date()
+            shuffleRandom.shuffle(&order)
+            var lossSum = 0.0
+            for b in 0..<stepsPerEpoch {
+                let idx = order[b * batch..<min((b + 1) * batch, order.count)]
+                let (x, y) = train.rows(idx)
+                let w = classWeights.map { cw in y.map { cw[$0] } }
+                let (loss, grads) = head.lossAndGradients(x, rows: y.count, labels: y, weights: w,
+                                                          smoothing: o.labelSmoothing, random: &dropoutRandom)
+                guard loss.isFinite, grads.allSatisfy({ $0.allSatisfy(\.isFinite) }) else {
+                    let kept = bestEpoch == 0 ? "the initial weights" : "the weights of epoch \(bestEpoch)"
+                    return TrainingResult(head: best, history: history, bestEpoch: bestEpoch,
+                                          stopReason: "the loss became \(loss.isNaN ? "NaN" : "infinite") at epoch \(epoch), batch \(b + 1) "
+                                              + "(learning rate \(schedule.rate(at: step))); kept \(kept) — try a smaller --lr",
+                                          diverged: true)
+                }
+                lossSum += loss * Double(y.count)
+                optimizer.step(&head.parameters, gradients: grads, lr: schedule.rate(at: step), decays: head.decays)
+                step += 1
+            }
+            let trainAccuracy = accuracy(head, train)
+            var record = EpochRecord(epoch: epoch, learningRate: schedule.rate(at: max(step - 1, 0)),
+                                     trainLoss: lossSum / Double(train.count), trainAccuracy: trainAccuracy,
+                                     validationLoss: nil, validationAccuracy: nil, seconds: 0)
+            let monitored: Double
+            if let validation, validation.count > 0 {
+                record.validationLoss = evaluateLoss(head, validation, classes: classes)
+                record.validationAccuracy = accuracy(head, validation)
+                monitored = record.validationLoss!
+            } else {
+                monitored = evaluateLoss(head, train, classes: classes)
+            }
+            record.seconds = Date().timeIntervalSince(start)
+            history.append(record)
+            progress(record)
+            if !monitored.isFinite {
+                return TrainingResult(head: best, history: history, bestEpoch: bestEpoch,
+                                      stopReason: "the validation loss became \(monitored) at epoch \(epoch); kept the weights of epoch \(bestEpoch) — try a smaller --lr",
+                                      diverged: true)
+            }
+            if monitored < bestLoss || bestEpoch == 0 && monitored <= bestLoss {
+                bestLoss = monitored; best = head; bestEpoch = epoch; stale = 0
+            } else {
+                stale += 1
+                if let patience = o.patience, stale >= patience, epoch < o.epochs {
+                    return TrainingResult(head: best, history: history, bestEpoch: bestEpoch,
+                                          stopReason: "early stop after epoch \(epoch): no better validation loss for \(patience) epochs; restored epoch \(bestEpoch)",
+                                          diverged: false)
+                }
+            }
+        }
+        return TrainingResult(head: best, history: history, bestEpoch: bestEpoch, stopReason: nil, diverged: false)
+    }
+
+    /// Mean loss without smoothing, class weights or dropout.
+    public static func evaluateLoss(_ head: DenseHead, _ data: LabeledFeatures, classes: Int) -> Double {
+        let z = head.logits(data.values, rows: data.count)
+        return head.output == .sigmoid
+            ? Loss.binaryCrossEntropy(logits: z, labels: data.labels).loss
+            : Loss.softmaxCrossEntropy(logits: z, classes: head.units, labels: data.labels).loss
+    }
+
+    /// Argmax accuracy (a sigmoid head: p ≥ 0.5).
+    public static func accuracy(_ head: DenseHead, _ data: LabeledFeatures) -> Double {
+        guard data.count > 0 else { return 0 }
+        let p = head.probabilities(data.values, rows: data.count)
+        let k = p.count / data.count
+        var right = 0
+        for r in 0..<data.count where Metrics.argmax(p[r * k..<(r + 1) * k]) == data.labels[r] { right += 1 }
+        return Double(right) / Double(data.count)
+    }
+}

@@ -1,0 +1,162 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import GraphIR
+import ONNXFormat
+import Runtime
+import TensorCore
+import Testing
+import TestSupport
+
+/// `graft train` and `graft eval` on the real EfficientNet-Lite0 and the digits
+/// folders that `Models/datasets/make_digits.py` writes (500 images of 3 and 8).
+/// The whole 500-image set is used: the feature pass is the slow part (about 20 s
+/// in a debug build), and the second run must take its features from the cache.
+
+private func digits(_ name: String) throws -> String {
+    let folder = Fixtures.repoFile(".cache/datasets/\(name)")
+    if !FileManager.default.fileExists(atPath: folder.path) {
+        _ = try ReferencePython.run("Models/datasets/make_digits.py", [Fixtures.repoFile(".cache/datasets").path])
+    }
+    return folder.path
+}
+
+private func tempFolder(_ tag: String) throws -> URL {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("graft-\(tag)-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    return dir
+}
+
+private struct Report: Decodable {
+    struct Epoch: Decodable { var epoch: Int; var trainLoss: Double; var validationAccuracy: Double? }
+    struct M: Decodable { var accuracy: Double; var rocAUC: Double?; var confusion: [[Int]] }
+    var classNames: [String]
+    var epochs: [Epoch]
+    var validation: M
+    var featuresFromCache: Int
+    var validationFiles: [String]
+}
+
+@Test func trainOnDigitsBeatsLogisticRegressionAndExportsWhatOnnxRuntimeRuns() throws {
+    let data = try digits("digits-3v8")
+    let dir = try tempFolder("train")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let model = try Fixtures.realModel(.efficientNetLite0).path
+    let out = dir.appendingPathComponent("digits.onnx").path
+    let cache = dir.appendingPathComponent("cache").path
+    let args = ["train", model, data, "-o", out, "--epochs", "20", "--cache-dir", cache]
+
+    let run = try runGraft(args, timeout: 600)
+    #expect(run.status == 0, "stderr: \(run.stderr)")
+    let report = try JSONDecoder().decode(Report.self, from: Data(contentsOf: URL(fileURLWithPath: out + ".report.json")))
+    #expect(report.classNames == ["eight", "three"])
+    #expect(report.epochs.count == 20)
+    #expect(report.validationFiles.count == 100)
+    #expect(report.featuresFromCache == 0)
+    let svg = try String(contentsOfFile: out + ".report.svg", encoding: .utf8)
+    #expect(svg.hasPrefix("<svg") && svg.contains("</svg>") && svg.contains("ROC"))
+    #expect(XMLParser(data: Data(svg.utf8)).parse(), "the SVG is not well-formed XML")
+
+    // The baseline: LogisticRegression on onnxruntime's features of the same split.
+    let baselineJSON = try ReferencePython.run("Tests/References/digits_logreg_baseline.py", [model, "/Reshape_output_0", out + ".report.json"])
+    let baseline = try #require(try JSONSerialization.jsonObject(with: Data(baselineJSON.utf8)) as? [String: Any])
+    let reference = try #require(baseline["validation_accuracy"] as? Double)
+    print("graft train validation accuracy \(report.validation.accuracy), LogisticRegression \(reference)")
+    #expect(report.validation.accuracy >= reference)
+    #expect((report.validation.rocAUC ?? 0) > 0.98)
+
+    // The exported model in onnxruntime computes what Graft's runtime computes.
+    _ = try ReferencePython.run("Tests/References/run_onnx_seeded.py", [out, dir.path])
+    let input = try NPYArray(contentsOf: dir.appendingPathComponent("input.npy"))
+    let expected = try NPYArray(contentsOf: dir.appendingPathComponent("output.npy"))
+    var graph = try ONNXImporter.load(url: URL(fileURLWithPath: out))
+    try graph.sortTopologically()
+    try ShapeInference.infer(&graph)
+    #expect(graph.metadata.classNames == ["eight", "three"])
+    #expect(graph.metadata.properties["graft.threshold"] == "0.5")
+    #expect(graph.metadata.preprocessing?.size == [224, 224])
+    let trainable = graph.parameters.filter { $0.value.trainable }.keys.sorted()
+    #expect(trainable == ["head/dense/bias", "head/dense/weight"], "only the head is trainable: \(trainable)")
+    let got = try Planner.compile(graph).run([graph.inputs[0].name: Tensor(shape: input.shape, scalars: input.scalars)])
+    let output = try #require(got[graph.outputs[0]])
+    #expect(output.shape == expected.shape)
+    #expect(mismatch(output.scalars, expected.scalars, .network) == nil)
+
+    // A second run takes every feature from the cache and gives the same result (same seed).
+    let again = try runGraft(args, timeout: 300)
+    #expect(again.status == 0, "stderr: \(again.stderr)")
+    let second = try JSONDecoder().decode(Report.self, from: Data(contentsOf: URL(fileURLWithPath: out + ".report.json")))
+    #expect(second.featuresFromCache == 500)
+    #expect(second.epochs.map(\.trainLoss) == report.epochs.map(\.trainLoss))
+
+    // graft eval on the trained model and graft predict use the stored threshold and names.
+    let eval = try runGraft(["eval", out, data, "--json"], timeout: 300)
+    #expect(eval.status == 0, "stderr: \(eval.stderr)")
+    let metrics = try JSONSerialization.jsonObject(with: Data(eval.stdout.utf8)) as? [String: Any]
+    #expect((metrics?["accuracy"] as? Double ?? 0) > 0.95)
+    let predict = try runGraft(["predict", out, report.validationFiles[0], "--top", "1"])
+    #expect(predict.status == 0)
+    #expect(predict.stdout.contains("three") || predict.stdout.contains("eight"))
+}
+
+@Test(arguments: ["missing-class", "one-class", "missing-output-folder", "empty-class"])
+func badTrainingInputsGetOneClearLine(_ case_: String) throws {
+    let dir = try tempFolder("train-bad")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let model = try Fixtures.realModel(.efficientNetLite0).path
+    let data = dir.appendingPathComponent("data")
+    func image(_ path: String) throws {
+        let url = data.appendingPathComponent(path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: try digits("digits-3v8") + "/three/0003.png", toPath: url.path)
+    }
+    var out = dir.appendingPathComponent("out.onnx").path
+    var expected = ""
+    switch case_ {
+    case "missing-class":
+        expected = "no such folder"
+    case "one-class":
+        try image("cat/a.png")
+        expected = "needs at least two"
+    case "empty-class":
+        try image("cat/a.png")
+        try FileManager.default.createDirectory(at: data.appendingPathComponent("dog"), withIntermediateDirectories: true)
+        expected = "'dog' has no JPEG or PNG images"
+    default:
+        try image("cat/a.png"); try image("dog/b.png")
+        out = dir.appendingPathComponent("nowhere/out.onnx").path
+        expected = "does not exist"
+    }
+    let run = try runGraft(["train", model, data.path, "-o", out, "--no-cache"])
+    #expect(run.status == 1)
+    #expect(!run.crashed)
+    #expect(run.stderrLines.count == 1, "stderr: \(run.stderr)")
+    #expect(run.stderr.contains(expected), "stderr: \(run.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: out))
+}
+
+@Test func anUnreadableImageIsSkippedAndNamedOrAnErrorWithStrict() throws {
+    let dir = try tempFolder("train-skip")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let source = try digits("digits-3v8")
+    let data = dir.appendingPathComponent("data")
+    // A small set: 6 images per class, one broken PNG.
+    for (cls, files) in [("three", ["0003", "0013", "0023", "0045", "0059", "0060"]), ("eight", ["0008", "0018", "0028", "0038", "0040", "0053"])] {
+        let folder = data.appendingPathComponent(cls)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        for f in files {
+            try FileManager.default.copyItem(atPath: "\(source)/\(cls)/\(f).png", toPath: folder.appendingPathComponent("\(f).png").path)
+        }
+    }
+    try Data(SeededGenerator.bytes(300, seed: 3)).write(to: data.appendingPathComponent("eight/broken.png"))
+    let out = dir.appendingPathComponent("small.onnx").path
+    let run = try runGraft(["train", try Fixtures.realModel(.efficientNetLite0).path, data.path, "-o", out, "--epochs", "2", "--no-cache"], timeout: 300)
+    #expect(run.status == 0, "stderr: \(run.stderr)")
+    #expect(run.stderr.contains("broken.png"))
+    #expect(run.stdout.contains("Skipped 1 unreadable image"))
+    let strict = try runGraft(["train", try Fixtures.realModel(.efficientNetLite0).path, data.path, "-o", out + ".strict.onnx",
+                               "--epochs", "2", "--no-cache", "--strict"], timeout: 300)
+    #expect(strict.status == 1)
+    #expect(strict.stderrLines.count == 1 && strict.stderr.contains("broken.png"), "stderr: \(strict.stderr)")
+}
