@@ -1,6 +1,6 @@
 // Times Graft's CPU runtime on one ONNX model.
 //
-//   InferenceBenchmark <model.onnx> [--batches 1,32] [--seconds 3] [--profile]
+//   InferenceBenchmark <model.onnx> [--batches 1,32] [--seconds 3] [--profile] [--steps] [--summary]
 //
 // Prints one JSON object per batch size: images/s, median latency per call,
 // process peak RSS so far, plan buffer bytes, and (with --profile) seconds
@@ -24,13 +24,14 @@ func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
 var args = Array(CommandLine.arguments.dropFirst())
 guard let modelPath = args.first else {
-    FileHandle.standardError.write("usage: InferenceBenchmark <model.onnx> [--batches 1,32] [--seconds 3] [--profile]\n".data(using: .utf8)!)
+    FileHandle.standardError.write("usage: InferenceBenchmark <model.onnx> [--batches 1,32] [--seconds 3] [--profile] [--steps] [--summary]\n".data(using: .utf8)!)
     exit(2)
 }
 var batches = [1, 32]
 var seconds = 3.0
 var profile = false
 var summary = false
+var steps = false
 var i = 1
 while i < args.count {
     switch args[i] {
@@ -38,6 +39,7 @@ while i < args.count {
     case "--seconds": seconds = Double(args[i + 1])!; i += 1
     case "--profile": profile = true
     case "--summary": summary = true
+    case "--steps": steps = true
     default: break
     }
     i += 1
@@ -78,6 +80,14 @@ for batch in batches {
         let times = try plan.profile(feeds, repeats: 3)
         record["profile_ms"] = times.mapValues { ($0 * 1000 * 100).rounded() / 100 }
         record["steps"] = try plan.stepCounts(batch: batch)
+    }
+    if steps {
+        // One line per kernel call: fastest of 5 runs, GMAC/s where multiply-adds are counted.
+        for s in try plan.stepProfile(feeds, repeats: 5) {
+            let rate = s.macs > 0 ? String(format: "%6.1f GMAC/s", Double(s.macs) / s.seconds / 1e9) : ""
+            print(String(format: "%8.3f ms %@ %@ %@", s.seconds * 1000, s.kind.padding(toLength: 11, withPad: " ", startingAt: 0),
+                         rate.padding(toLength: 14, withPad: " ", startingAt: 0), s.node))
+        }
     }
     let data = try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys])
     print(String(data: data, encoding: .utf8)!)

@@ -191,6 +191,38 @@ public final class ExecutionPlan: @unchecked Sendable {
         return totals
     }
 
+    /// Per kernel call, in plan order: node, op family, the fastest of `repeats` timings
+    /// (seconds) and the multiply-adds it does (0 where not counted). Like `profile`, a
+    /// batch that runs image by image is timed as its first group on one core.
+    public func stepProfile(_ inputs: [String: Tensor], repeats: Int = 5)
+        throws -> [(node: String, kind: String, seconds: Double, macs: Int)] {
+        _ = try run(inputs)
+        var shapes: [String: [Int]] = [:]
+        for (k, v) in inputs { shapes[k] = v.shape }
+        lock.lock()
+        defer { lock.unlock() }
+        let plan: CompiledPlan, feeds: [String: Tensor], serial: Bool
+        if let workers = try perImageWorkers(for: shapes) {
+            let batch = inputs[graph.inputs[0].name]!.shape[0]
+            let size = min(Self.groupSize, batch)
+            var first: [String: Tensor] = [:]
+            for (name, t) in inputs {
+                let per = t.elementCount / batch
+                first[name] = Tensor(shape: [size] + t.shape.dropFirst(),
+                                     scalars: Array(t.converted(to: .float32).scalars.prefix(per * size)))
+            }
+            (plan, feeds, serial) = (workers[0], first, true)
+        } else {
+            (plan, feeds, serial) = (try compiledLocked(for: shapes), inputs, false)
+        }
+        var best = [Double](repeating: .infinity, count: plan.steps.count)
+        for _ in 0..<repeats {
+            let times = serial ? Parallel.serially { plan.timedSteps(feeds) } : plan.timedSteps(feeds)
+            for (i, t) in times.enumerated() { best[i] = min(best[i], t) }
+        }
+        return plan.steps.enumerated().map { i, s in (s.node, s.kind, best[i], s.macs) }
+    }
+
     /// Concrete input shapes with the symbolic batch set to `batch`.
     func inputShapes(batch: Int) -> [String: [Int]] {
         var shapes: [String: [Int]] = [:]
@@ -277,6 +309,16 @@ final class CompiledPlan {
             times[step.kind, default: 0] += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         }
         return times
+    }
+
+    /// Seconds per step for one run, in step order.
+    func timedSteps(_ feeds: [String: Tensor]) -> [Double] {
+        bind(feeds)
+        return steps.map { step in
+            let start = DispatchTime.now().uptimeNanoseconds
+            step.kernel.run(step.inputs.map { pointers[$0] }, pointers[step.output])
+            return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        }
     }
 
     private func bind(_ feeds: [String: Tensor]) {

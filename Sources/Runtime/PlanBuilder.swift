@@ -26,6 +26,8 @@ struct PlanStep {
     var kernel: any Kernel
     var inputs: [Int]
     var output: Int
+    /// Multiply-adds per call (convolutions and GEMMs; 0 elsewhere), for profiles.
+    var macs: Int = 0
 }
 
 /// Picks a layout per value and a kernel per lowered node.
@@ -339,6 +341,8 @@ struct PlanBuilder {
         guard oh == outShape[2], ow == outShape[3] else {
             throw unsupported(node, "output \(outShape) disagrees with input \(s) and pads \(p.pads)")
         }
+        let macs = geometry.outputPixels * geometry.outChannels * geometry.kernelH * geometry.kernelW * (geometry.channels / geometry.group)
+        defer { steps[steps.count - 1].macs = macs }
         if geometry.isDepthwise, node.residual == nil {
             emit(node, kind: "depthwise", DepthwiseConv2DKernel(geometry: geometry, weightOIHW: p.weight, bias: p.bias,
                                                                  activation: node.activation),
