@@ -345,7 +345,7 @@ struct PlanBuilder {
         defer { steps[steps.count - 1].macs = macs }
         if geometry.isDepthwise, node.residual == nil {
             emit(node, kind: "depthwise", DepthwiseConv2DKernel(geometry: geometry, weightOIHW: p.weight, bias: p.bias,
-                                                                 activation: node.activation),
+                                                                 activation: node.activation, scratch: scratch),
                  inputs: [x], shape: outShape, layout: .nhwc)
         } else {
             emit(node, kind: geometry.isPointwise ? "conv1x1" : "conv_kxk",
