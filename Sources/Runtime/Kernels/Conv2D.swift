@@ -114,11 +114,33 @@ struct Conv2DKernel: Kernel {
                         into columns: UnsafeMutablePointer<Float>, parallel: Bool) {
         let cg = g.channels / g.group, k = self.k
         let pixels = g.outHeight * g.outWidth
+        let contiguousTaps = g.group == 1 && g.dilationW == 1 && g.dilationH == 1
         Parallel.forRanges(rows.count, work: parallel ? rows.count * k : 0) { part in
             for i in part {
                 let r = rows.lowerBound + i
                 let b = r / pixels, oy = (r % pixels) / g.outWidth, ox = r % g.outWidth
                 var dst = columns + i * k
+                if contiguousTaps {
+                    // One input row's taps are adjacent pixels with all channels: one copy per kernel row.
+                    let ix0 = ox * g.strideW - g.padLeft
+                    let kxLo = max(0, -ix0), kxHi = min(g.kernelW, g.width - ix0)
+                    let rowFloats = g.kernelW * cg
+                    for ky in 0..<g.kernelH {
+                        let iy = oy * g.strideH - g.padTop + ky
+                        if iy < 0 || iy >= g.height || kxLo >= kxHi {
+                            for j in 0..<rowFloats { dst[j] = 0 }
+                        } else {
+                            for j in 0..<(kxLo * cg) { dst[j] = 0 }
+                            let src = x + ((b * g.height + iy) * g.width + ix0 + kxLo) * cg
+                            let n = (kxHi - kxLo) * cg
+                            if n < 32 { for j in 0..<n { dst[kxLo * cg + j] = src[j] } }
+                            else { (dst + kxLo * cg).update(from: src, count: n) }
+                            for j in (kxHi * cg)..<rowFloats { dst[j] = 0 }
+                        }
+                        dst += rowFloats
+                    }
+                    continue
+                }
                 for ky in 0..<g.kernelH {
                     let iy = oy * g.strideH - g.padTop + ky * g.dilationH
                     for kx in 0..<g.kernelW {
