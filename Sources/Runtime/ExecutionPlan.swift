@@ -18,6 +18,8 @@ public final class ExecutionPlan: @unchecked Sendable {
     /// Per group size: one single-threaded plan per core, for batches run group by group.
     private var perGroupPlans: [Int: [CompiledPlan]] = [:]
     private let lock = NSLock()
+    /// Packed weights shared by all compiled plans.
+    private let weights = WeightCache()
 
     init(graph: Graph, batchSize: Int?) {
         self.graph = graph
@@ -73,7 +75,7 @@ public final class ExecutionPlan: @unchecked Sendable {
         var group = shapes
         for input in graph.inputs { group[input.name]![0] = size }
         let plans = try (0..<Parallel.machineCores).map { _ in
-            try Parallel.serially { try CompiledPlan(graph: graph, inputShapes: group) }
+            try Parallel.serially { try CompiledPlan(graph: graph, inputShapes: group, weights: weights) }
         }
         perGroupPlans[size] = plans
         return plans
@@ -241,7 +243,7 @@ public final class ExecutionPlan: @unchecked Sendable {
     private func compiledLocked(for shapes: [String: [Int]]) throws -> CompiledPlan {
         let key = graph.inputs.flatMap { shapes[$0.name]! + [-1] }
         if let plan = cache[key] { return plan }
-        let plan = try CompiledPlan(graph: graph, inputShapes: shapes)
+        let plan = try CompiledPlan(graph: graph, inputShapes: shapes, weights: weights)
         cache[key] = plan
         return plan
     }
@@ -259,10 +261,10 @@ final class CompiledPlan {
     private let pointers: [UnsafeMutablePointer<Float>]
     private let scratch: ScratchArena
 
-    init(graph: Graph, inputShapes: [String: [Int]]) throws {
+    init(graph: Graph, inputShapes: [String: [Int]], weights: WeightCache = WeightCache()) throws {
         var lowered = try LoweredGraph(graph: graph, inputShapes: inputShapes)
         PlanFusion.apply(&lowered)
-        var builder = try PlanBuilder(lowered)
+        var builder = try PlanBuilder(lowered, weights: weights)
         let inputs = lowered.inputs.map { ($0.name, builder.ids[$0.name]!) }
         var outputs: [(String, Int)] = []
         for o in lowered.outputs {

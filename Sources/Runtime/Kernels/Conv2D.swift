@@ -25,27 +25,32 @@ struct Conv2DKernel: Kernel {
     var k: Int { g.kernelH * g.kernelW * (g.channels / g.group) }
 
     /// `weightOIHW` is `[O, C/g, kH, kW]` row-major; `bias` has `O` values.
-    init(geometry: ConvGeometry, weightOIHW: [Float], bias: [Float], activation: Activation, scratch: ScratchArena) {
+    /// With a `cache`, the packed weights are shared under `key` (the node's name).
+    init(geometry: ConvGeometry, weightOIHW: [Float], bias: [Float], activation: Activation, scratch: ScratchArena,
+         cache: WeightCache = WeightCache(), key: String = "") {
         self.g = geometry
         self.bias = bias
         self.activation = activation
         self.scratch = scratch
         let cg = g.channels / g.group, og = g.outChannels / g.group
         let k = g.kernelH * g.kernelW * cg
-        var packed = [Float](repeating: 0, count: g.group * k * og)
-        for o in 0..<g.outChannels {
-            let group = o / og, ol = o % og
-            for ci in 0..<cg {
-                for ky in 0..<g.kernelH {
-                    for kx in 0..<g.kernelW {
-                        let src = ((o * cg + ci) * g.kernelH + ky) * g.kernelW + kx
-                        let row = (ky * g.kernelW + kx) * cg + ci
-                        packed[group * k * og + row * og + ol] = weightOIHW[src]
+        let shape = "\(g.outChannels) \(cg) \(g.kernelH) \(g.kernelW) \(g.group)"
+        weights = cache.buffer("conv \(key) \(shape)", source: weightOIHW) {
+            var packed = [Float](repeating: 0, count: geometry.group * k * og)
+            for o in 0..<geometry.outChannels {
+                let group = o / og, ol = o % og
+                for ci in 0..<cg {
+                    for ky in 0..<geometry.kernelH {
+                        for kx in 0..<geometry.kernelW {
+                            let src = ((o * cg + ci) * geometry.kernelH + ky) * geometry.kernelW + kx
+                            let row = (ky * geometry.kernelW + kx) * cg + ci
+                            packed[group * k * og + row * og + ol] = weightOIHW[src]
+                        }
                     }
                 }
             }
+            return packed
         }
-        weights = FloatBuffer(packed)
         // Chunks of about `chunkFloats` floats of columns or output (cache-sized), at least 64 rows.
         // Row split only when each core gets at least 64 rows; otherwise one chunk, split by channels.
         let cacheRows = max(64, Conv2DKernel.chunkFloats / max(k, g.outChannels))

@@ -25,18 +25,23 @@ struct DepthwiseConv2DKernel: Kernel {
     /// Padded plane: rows and columns (columns cover whole 4-pixel tiles).
     let planeH: Int, planeW: Int
 
-    init(geometry: ConvGeometry, weightOIHW: [Float], bias: [Float], activation: Activation, scratch: ScratchArena) {
+    /// With a `cache`, the packed weights are shared under `key` (the node's name).
+    init(geometry: ConvGeometry, weightOIHW: [Float], bias: [Float], activation: Activation, scratch: ScratchArena,
+         cache: WeightCache = WeightCache(), key: String = "") {
         precondition(geometry.isDepthwise, "depthwise kernel needs group == channels == outChannels")
         self.g = geometry
         self.activation = activation
         self.scratch = scratch
         let c = g.channels, taps = g.kernelH * g.kernelW
         blocks = (c + 15) / 16
-        var packed = [Float](repeating: 0, count: blocks * taps * 16)
-        for ch in 0..<c {
-            for t in 0..<taps { packed[((ch / 16) * taps + t) * 16 + ch % 16] = weightOIHW[ch * taps + t] }
+        let blocks = self.blocks
+        weights = cache.buffer("depthwise \(key) \(c) \(g.kernelH) \(g.kernelW)", source: weightOIHW) {
+            var packed = [Float](repeating: 0, count: blocks * taps * 16)
+            for ch in 0..<c {
+                for t in 0..<taps { packed[((ch / 16) * taps + t) * 16 + ch % 16] = weightOIHW[ch * taps + t] }
+            }
+            return packed
         }
-        weights = FloatBuffer(packed)
         self.bias = FloatBuffer(bias + [Float](repeating: 0, count: blocks * 16 - c))
         planeH = (g.outHeight - 1) * g.strideH + (g.kernelH - 1) * g.dilationH + 1
         let tiledWidth = (g.outWidth + 3) / 4 * 4
