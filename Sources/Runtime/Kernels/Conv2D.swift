@@ -8,8 +8,9 @@ import Foundation
 /// `[O, C/g, kH, kW]` to one `[kH * kW * C/g, O/g]` matrix per group, so each
 /// output pixel is one row of `im2col(x) @ W`. A 1×1 stride-1 unpadded
 /// convolution multiplies the input directly (no im2col). Rows are processed
-/// in chunks so the columns and the output chunk stay in cache for the
-/// bias (+ residual) + activation epilogue. An optional second input is a
+/// in chunks so the columns and the output chunk stay in cache: the chunk is
+/// first filled with the bias (+ residual), the GEMM accumulates into it
+/// (`beta = 1`), then the activation runs over it. An optional second input is a
 /// residual `[N, OH, OW, O]` added before the activation. OpenBLAS threads the GEMM; im2col and the
 /// epilogue are split over the cores.
 struct Conv2DKernel: Kernel {
@@ -89,6 +90,8 @@ struct Conv2DKernel: Kernel {
                          columns: UnsafeMutablePointer<Float>, parallel: Bool) {
         let x = inputs[0]
         let o = g.outChannels, cg = g.channels / g.group, og = o / g.group, k = self.k
+        prologue(output + rows.lowerBound * o, residual: inputs.count > 1 ? inputs[1] + rows.lowerBound * o : nil,
+                 rows: rows.count, parallel: parallel)
         for group in 0..<g.group {
             let a: UnsafeMutablePointer<Float>
             if g.isPointwise {
@@ -100,17 +103,16 @@ struct Conv2DKernel: Kernel {
             let b = weights.pointer + group * k * og, c = output + rows.lowerBound * o + group * og
             let parts = parallel && og >= 32 ? Parallel.cores : 1
             if parts == 1 {
-                BLAS.sgemm(m: rows.count, n: og, k: k, a: a, lda: k, b: b, ldb: og, c: c, ldc: o)
+                BLAS.sgemm(m: rows.count, n: og, k: k, a: a, lda: k, b: b, ldb: og, beta: 1, c: c, ldc: o)
             } else {
                 Parallel.perform(parts) { part in
                     // Column slices on 16-float boundaries.
                     let lo = (og * part / parts) & ~15, hi = part == parts - 1 ? og : (og * (part + 1) / parts) & ~15
-                    BLAS.sgemm(m: rows.count, n: hi - lo, k: k, a: a, lda: k, b: b + lo, ldb: og, c: c + lo, ldc: o)
+                    BLAS.sgemm(m: rows.count, n: hi - lo, k: k, a: a, lda: k, b: b + lo, ldb: og, beta: 1, c: c + lo, ldc: o)
                 }
             }
         }
-        epilogue(output + rows.lowerBound * o, residual: inputs.count > 1 ? inputs[1] + rows.lowerBound * o : nil,
-                 rows: rows.count, parallel: parallel)
+        epilogue(output + rows.lowerBound * o, rows: rows.count, parallel: parallel)
     }
 
     /// Copies the receptive field of each output pixel in `rows` (channels
@@ -162,30 +164,40 @@ struct Conv2DKernel: Kernel {
         }
     }
 
-    /// Adds the bias and applies the activation to `rows` output rows of `O` values.
-    private func epilogue(_ y: UnsafeMutablePointer<Float>, residual: UnsafeMutablePointer<Float>?, rows: Int, parallel: Bool) {
+    /// Writes the bias (plus the residual) into `rows` output rows of `O` values,
+    /// before the GEMMs accumulate into them (`beta = 1`). This replaces
+    /// OpenBLAS's zeroing pass for `beta = 0` and the bias/residual pass after it.
+    private func prologue(_ y: UnsafeMutablePointer<Float>, residual: UnsafeMutablePointer<Float>?, rows: Int, parallel: Bool) {
         let o = g.outChannels
         bias.withUnsafeBufferPointer { bias in
             let b = UnsafeRawPointer(bias.baseAddress!)
             Parallel.forRanges(rows, work: parallel ? rows * o : 0) { part in
                 for r in part {
-                    let row = y + r * o
-                    let raw = UnsafeMutableRawPointer(row)
-                    var j = 0
-                    while j + 16 <= o {
-                        let v = raw.loadUnaligned(fromByteOffset: j * 4, as: SIMD16<Float>.self)
-                            + b.loadUnaligned(fromByteOffset: j * 4, as: SIMD16<Float>.self)
-                        raw.storeBytes(of: v, toByteOffset: j * 4, as: SIMD16<Float>.self)
-                        j += 16
-                    }
-                    while j < o { row[j] += bias[j]; j += 1 }
+                    let raw = UnsafeMutableRawPointer(y + r * o)
                     if let residual {
-                        let res = residual + r * o
-                        for j in 0..<o { row[j] += res[j] }
+                        let res = UnsafeRawPointer(residual + r * o)
+                        var j = 0
+                        while j + 8 <= o {
+                            let v = res.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
+                                + b.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
+                            raw.storeBytes(of: v, toByteOffset: j * 4, as: SIMD8<Float>.self)
+                            j += 8
+                        }
+                        while j < o { y[r * o + j] = residual[r * o + j] + bias[j]; j += 1 }
+                    } else {
+                        raw.copyMemory(from: b, byteCount: o * 4)
                     }
-                    activation.apply(row, o)
                 }
             }
+        }
+    }
+
+    /// Applies the activation to `rows` output rows of `O` values.
+    private func epilogue(_ y: UnsafeMutablePointer<Float>, rows: Int, parallel: Bool) {
+        let o = g.outChannels
+        if activation == .none { return }
+        Parallel.forRanges(rows, work: parallel ? rows * o : 0) { part in
+            activation.apply(y + part.lowerBound * o, part.count * o)
         }
     }
 }
