@@ -20,6 +20,13 @@ func peakRSSMiB() -> Double {
     return 0
 }
 
+/// User + system CPU seconds of the process so far (all threads).
+func cpuSeconds() -> Double {
+    var u = rusage()
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &u)
+    return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
+}
+
 func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
 var args = Array(CommandLine.arguments.dropFirst())
@@ -62,12 +69,14 @@ for batch in batches {
     let feeds = [input.name: x]
     _ = try plan.run(feeds)  // compile for this batch + warm up
     var latencies: [Double] = []
+    let cpuStart = cpuSeconds()
     let start = now()
     while now() - start < seconds || latencies.count < 3 {
         let t0 = now()
         _ = try plan.run(feeds)
         latencies.append(now() - t0)
     }
+    let cpuPerImage = (cpuSeconds() - cpuStart) / Double(latencies.count * batch)
     latencies.sort()
     let median = latencies[latencies.count / 2]
     var record: [String: Any] = [
@@ -75,7 +84,10 @@ for batch in batches {
         "images_per_s": Double(batch) / median, "latency_ms": median * 1000, "calls": latencies.count,
         "peak_rss_mib": peakRSSMiB(), "plan_buffer_mib": Double(try plan.peakBytes(batch: batch)) / 1048576,
         "load_and_compile_s": loadSeconds,
+        // CPU time per image over all calls: less sensitive than wall time to other processes.
+        "cpu_ms_per_image": cpuPerImage * 1000,
     ]
+    if let cut = try plan.stageCut(batch: batch) { record["stage_cut"] = cut }
     if profile {
         let times = try plan.profile(feeds, repeats: 3)
         record["profile_ms"] = times.mapValues { ($0 * 1000 * 100).rounded() / 100 }
