@@ -90,6 +90,31 @@ struct Conv2DKernel: Kernel {
                          columns: UnsafeMutablePointer<Float>, parallel: Bool) {
         let x = inputs[0]
         let o = g.outChannels, cg = g.channels / g.group, og = o / g.group, k = self.k
+        if parallel && g.group == 1 && o >= 32 && Parallel.cores > 1 {
+            // Few rows, split by output channels: one dispatch does each core's bias fill,
+            // GEMM and activation on its column slice.
+            let a: UnsafeMutablePointer<Float>
+            if g.isPointwise { a = x + rows.lowerBound * g.channels } else {
+                im2col(x, rows: rows, channelOffset: 0, into: columns, parallel: true)
+                a = columns
+            }
+            let y = output + rows.lowerBound * o
+            let residual = inputs.count > 1 ? inputs[1] + rows.lowerBound * o : nil
+            let parts = Parallel.cores
+            Parallel.perform(parts) { part in
+                let lo = (o * part / parts) & ~15, hi = part == parts - 1 ? o : (o * (part + 1) / parts) & ~15
+                bias.withUnsafeBufferPointer { bias in
+                    for r in 0..<rows.count {
+                        let row = y + r * o
+                        if let residual { for j in lo..<hi { row[j] = residual[r * o + j] + bias[j] } }
+                        else { (row + lo).update(from: bias.baseAddress! + lo, count: hi - lo) }
+                    }
+                }
+                BLAS.sgemm(m: rows.count, n: hi - lo, k: k, a: a, lda: k, b: weights.pointer + lo, ldb: o, beta: 1, c: y + lo, ldc: o)
+                if activation != .none { for r in 0..<rows.count { activation.apply(y + r * o + lo, hi - lo) } }
+            }
+            return
+        }
         prologue(output + rows.lowerBound * o, residual: inputs.count > 1 ? inputs[1] + rows.lowerBound * o : nil,
                  rows: rows.count, parallel: parallel)
         for group in 0..<g.group {
