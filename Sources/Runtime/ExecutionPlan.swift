@@ -18,6 +18,8 @@ public final class ExecutionPlan: @unchecked Sendable {
     /// Per group size: one single-threaded plan per core, for batches run group by group.
     private var perGroupPlans: [Int: [CompiledPlan]] = [:]
     private let lock = NSLock()
+    /// Packed weights shared by all compiled plans.
+    private let weights = WeightCache()
 
     init(graph: Graph, batchSize: Int?) {
         self.graph = graph
@@ -44,9 +46,116 @@ public final class ExecutionPlan: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         if let workers = try perImageWorkers(for: shapes) {
+            if let staged = try stagedPlans(for: shapes) { return try runStaged(inputs, staged) }
             return try runImageByImage(inputs, workers: workers)
         }
         return try compiledLocked(for: shapes).run(inputs)
+    }
+
+    /// Images per group for the late stage of a staged run (`GRAFT_STAGE_GROUP`; 1 turns staging off).
+    static let stageGroup = max(1, Int(ProcessInfo.processInfo.environment["GRAFT_STAGE_GROUP"] ?? "") ?? 4)
+
+    /// Per core: the batch-1 prefix plan and the suffix plans per group size.
+    private struct Staged {
+        let split: StageSplit
+        let prefix: [CompiledPlan]
+        var suffix: [Int: [CompiledPlan]]
+    }
+    /// Per batch-1 input shapes: the staged plans, or nil when the graph has no cut.
+    private var staged: [[Int]: Staged?] = [:]
+
+    /// The staged plans for a separable batch of these shapes: the graph's early part runs
+    /// image by image, the part after a late single-value cut (`StageSplit`) on groups of
+    /// `stageGroup` images, one single-threaded plan per core for each. Nil when the batch
+    /// is smaller than `stageGroup × cores`, staging is off, or there is no cut.
+    private func stagedPlans(for shapes: [String: [Int]]) throws -> Staged? {
+        guard Self.groupSize == 1, Self.stageGroup > 1,
+              let batch = shapes[graph.inputs[0].name]?.first, batch >= Self.stageGroup * Parallel.machineCores else { return nil }
+        var one = shapes
+        for input in graph.inputs { one[input.name]![0] = 1 }
+        let key = graph.inputs.flatMap { one[$0.name]! + [-1] }
+        if let done = staged[key] { return done }
+        var result: Staged? = nil
+        if let split = StageSplit.find(graph, batch1: one) {
+            let prefix = try (0..<Parallel.machineCores).map { _ in
+                try Parallel.serially { try CompiledPlan(graph: split.prefix, inputShapes: one, weights: weights) }
+            }
+            result = Staged(split: split, prefix: prefix, suffix: [:])
+        }
+        staged[key] = result
+        return result
+    }
+
+    /// Runs a batch in groups of `stageGroup` images, one group at a time per core:
+    /// each image of the group through the prefix plan, then the group through the suffix plan.
+    private func runStaged(_ inputs: [String: Tensor], _ plans: Staged) throws -> [String: Tensor] {
+        let batch = inputs[graph.inputs[0].name]!.shape[0]
+        let size = Self.stageGroup
+        let groups = stride(from: 0, to: batch, by: size).map { $0..<min($0 + size, batch) }
+        let split = plans.split
+        var one: [String: [Int]] = [:]
+        for (k, v) in inputs { one[k] = [1] + v.shape.dropFirst() }
+        let key = graph.inputs.flatMap { one[$0.name]! + [-1] }
+        var plans = plans
+        for g in groups where plans.suffix[g.count] == nil {
+            var shapes = [split.cut: [g.count] + split.cutShape.dropFirst()]
+            for name in split.shapeInputs { shapes[name] = [g.count] + inputs[name]!.shape.dropFirst() }
+            plans.suffix[g.count] = try (0..<Parallel.machineCores).map { _ in
+                try Parallel.serially { try CompiledPlan(graph: split.suffix, inputShapes: shapes, weights: weights) }
+            }
+        }
+        staged[key] = plans
+        let flat = inputs.mapValues { $0.converted(to: .float32) }
+        let results = UnsafeMutableBufferPointer<[String: Tensor]>.allocate(capacity: groups.count)
+        results.initialize(repeating: [:])
+        defer { results.deinitialize(); results.deallocate() }
+        let workers = Parallel.machineCores
+        let perCut = split.cutShape.reduce(1, *)
+        Parallel.perform(workers) { w in
+            Parallel.serially {
+                for i in stride(from: w, to: groups.count, by: workers) {
+                    var cut = [Float]()
+                    cut.reserveCapacity(groups[i].count * perCut)
+                    for image in groups[i] {
+                        var feeds: [String: Tensor] = [:]
+                        for (name, t) in flat {
+                            let per = t.elementCount / batch
+                            let scalars = t.withUnsafeFloats { Array($0[(image * per)..<((image + 1) * per)]) }
+                            feeds[name] = Tensor(shape: [1] + t.shape.dropFirst(), scalars: scalars)
+                        }
+                        guard let out = try? plans.prefix[w].run(feeds)[split.cut] else { return }
+                        cut += out.scalars
+                    }
+                    var feeds = [split.cut: Tensor(shape: [groups[i].count] + split.cutShape.dropFirst(), scalars: cut)]
+                    for name in split.shapeInputs {
+                        // Read only through `shape`: the group's slice of the input.
+                        let t = flat[name]!, per = t.elementCount / batch
+                        let scalars = t.withUnsafeFloats { Array($0[(groups[i].lowerBound * per)..<(groups[i].upperBound * per)]) }
+                        feeds[name] = Tensor(shape: [groups[i].count] + t.shape.dropFirst(), scalars: scalars)
+                    }
+                    results[i] = (try? plans.suffix[groups[i].count]![w].run(feeds)) ?? [:]
+                }
+            }
+        }
+        return try stack(results, groups: groups, batch: batch)
+    }
+
+    /// Concatenates the per-group outputs along the batch axis.
+    private func stack(_ results: UnsafeMutableBufferPointer<[String: Tensor]>, groups: [Range<Int>], batch: Int) throws -> [String: Tensor] {
+        var outputs: [String: Tensor] = [:]
+        for name in graph.outputs {
+            var scalars: [Float] = []
+            var shape: [Int] = []
+            for i in groups.indices {
+                guard let t = results[i][name] else {
+                    throw RuntimeError.invalidGraph(reason: "images \(groups[i]) produced no output \(name)")
+                }
+                scalars += t.scalars
+                shape = [batch] + t.shape.dropFirst()
+            }
+            outputs[name] = Tensor(shape: shape, scalars: scalars)
+        }
+        return outputs
     }
 
     /// Images per group when a batch runs group by group (1 = image by image;
@@ -73,7 +182,7 @@ public final class ExecutionPlan: @unchecked Sendable {
         var group = shapes
         for input in graph.inputs { group[input.name]![0] = size }
         let plans = try (0..<Parallel.machineCores).map { _ in
-            try Parallel.serially { try CompiledPlan(graph: graph, inputShapes: group) }
+            try Parallel.serially { try CompiledPlan(graph: graph, inputShapes: group, weights: weights) }
         }
         perGroupPlans[size] = plans
         return plans
@@ -108,20 +217,17 @@ public final class ExecutionPlan: @unchecked Sendable {
                 }
             }
         }
-        var outputs: [String: Tensor] = [:]
-        for name in graph.outputs {
-            var scalars: [Float] = []
-            var shape: [Int] = []
-            for i in groups.indices {
-                guard let t = results[i][name] else {
-                    throw RuntimeError.invalidGraph(reason: "images \(groups[i]) produced no output \(name)")
-                }
-                scalars += t.scalars
-                shape = [batch] + t.shape.dropFirst()
-            }
-            outputs[name] = Tensor(shape: shape, scalars: scalars)
-        }
-        return outputs
+        return try stack(results, groups: groups, batch: batch)
+    }
+
+    /// The value where a batch of `batch` images switches from image by image to groups of
+    /// `stageGroup` images (see `StageSplit`), or nil when it does not run staged.
+    public func stageCut(batch: Int) throws -> String? {
+        lock.lock()
+        defer { lock.unlock() }
+        let shapes = inputShapes(batch: batch)
+        guard try perImageWorkers(for: shapes) != nil else { return nil }
+        return try stagedPlans(for: shapes)?.split.cut
     }
 
     /// Whether a batch of `batch` images runs image by image, one batch-1 plan per core.
@@ -191,6 +297,38 @@ public final class ExecutionPlan: @unchecked Sendable {
         return totals
     }
 
+    /// Per kernel call, in plan order: node, op family, the fastest of `repeats` timings
+    /// (seconds) and the multiply-adds it does (0 where not counted). Like `profile`, a
+    /// batch that runs image by image is timed as its first group on one core.
+    public func stepProfile(_ inputs: [String: Tensor], repeats: Int = 5)
+        throws -> [(node: String, kind: String, seconds: Double, macs: Int)] {
+        _ = try run(inputs)
+        var shapes: [String: [Int]] = [:]
+        for (k, v) in inputs { shapes[k] = v.shape }
+        lock.lock()
+        defer { lock.unlock() }
+        let plan: CompiledPlan, feeds: [String: Tensor], serial: Bool
+        if let workers = try perImageWorkers(for: shapes) {
+            let batch = inputs[graph.inputs[0].name]!.shape[0]
+            let size = min(Self.groupSize, batch)
+            var first: [String: Tensor] = [:]
+            for (name, t) in inputs {
+                let per = t.elementCount / batch
+                first[name] = Tensor(shape: [size] + t.shape.dropFirst(),
+                                     scalars: Array(t.converted(to: .float32).scalars.prefix(per * size)))
+            }
+            (plan, feeds, serial) = (workers[0], first, true)
+        } else {
+            (plan, feeds, serial) = (try compiledLocked(for: shapes), inputs, false)
+        }
+        var best = [Double](repeating: .infinity, count: plan.steps.count)
+        for _ in 0..<repeats {
+            let times = serial ? Parallel.serially { plan.timedSteps(feeds) } : plan.timedSteps(feeds)
+            for (i, t) in times.enumerated() { best[i] = min(best[i], t) }
+        }
+        return plan.steps.enumerated().map { i, s in (s.node, s.kind, best[i], s.macs) }
+    }
+
     /// Concrete input shapes with the symbolic batch set to `batch`.
     func inputShapes(batch: Int) -> [String: [Int]] {
         var shapes: [String: [Int]] = [:]
@@ -209,7 +347,7 @@ public final class ExecutionPlan: @unchecked Sendable {
     private func compiledLocked(for shapes: [String: [Int]]) throws -> CompiledPlan {
         let key = graph.inputs.flatMap { shapes[$0.name]! + [-1] }
         if let plan = cache[key] { return plan }
-        let plan = try CompiledPlan(graph: graph, inputShapes: shapes)
+        let plan = try CompiledPlan(graph: graph, inputShapes: shapes, weights: weights)
         cache[key] = plan
         return plan
     }
@@ -227,10 +365,10 @@ final class CompiledPlan {
     private let pointers: [UnsafeMutablePointer<Float>]
     private let scratch: ScratchArena
 
-    init(graph: Graph, inputShapes: [String: [Int]]) throws {
+    init(graph: Graph, inputShapes: [String: [Int]], weights: WeightCache = WeightCache()) throws {
         var lowered = try LoweredGraph(graph: graph, inputShapes: inputShapes)
         PlanFusion.apply(&lowered)
-        var builder = try PlanBuilder(lowered)
+        var builder = try PlanBuilder(lowered, weights: weights)
         let inputs = lowered.inputs.map { ($0.name, builder.ids[$0.name]!) }
         var outputs: [(String, Int)] = []
         for o in lowered.outputs {
@@ -277,6 +415,16 @@ final class CompiledPlan {
             times[step.kind, default: 0] += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         }
         return times
+    }
+
+    /// Seconds per step for one run, in step order.
+    func timedSteps(_ feeds: [String: Tensor]) -> [Double] {
+        bind(feeds)
+        return steps.map { step in
+            let start = DispatchTime.now().uptimeNanoseconds
+            step.kernel.run(step.inputs.map { pointers[$0] }, pointers[step.output])
+            return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        }
     }
 
     private func bind(_ feeds: [String: Tensor]) {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A fixed block of 64-byte aligned `Float`s with a stable address: plan
 /// buffers and constants that kernels read through raw pointers.
 final class FloatBuffer: @unchecked Sendable {
@@ -19,4 +21,28 @@ final class FloatBuffer: @unchecked Sendable {
     }
 
     deinit { pointer.deallocate() }
+}
+
+/// Packed weights and constants shared by every plan of one `ExecutionPlan`
+/// (the per-core plans of a batch run image by image, and plans for other
+/// batch sizes), so each weight lives in memory and in the L3 cache once.
+final class WeightCache: @unchecked Sendable {
+    private var buffers: [String: FloatBuffer] = [:]
+    private let lock = NSLock()
+
+    /// The buffer stored under `key` and `source`'s contents, or `make()`'s values
+    /// stored under them. `key` names the node, the operation and the sizes; the
+    /// source values are hashed too, so constants folded differently for another
+    /// batch size never share a buffer.
+    func buffer(_ key: String, source: [Float], _ make: () -> [Float]) -> FloatBuffer {
+        var hasher = Hasher()
+        source.withUnsafeBytes { hasher.combine(bytes: $0) }
+        let key = key + " #\(source.count) \(hasher.finalize())"
+        lock.lock()
+        defer { lock.unlock() }
+        if let b = buffers[key] { return b }
+        let b = FloatBuffer(make())
+        buffers[key] = b
+        return b
+    }
 }

@@ -8,19 +8,25 @@ import Foundation
 enum Parallel {
     /// The cores to use: the machine's, unless `RuntimeConfiguration.threads` says fewer or more.
     nonisolated(unsafe) static var machineCores = max(ProcessInfo.processInfo.activeProcessorCount, 1)
-    private static let serialKey = "graft.runtime.serial"
+    /// Thread-local flag for `serially` (a pthread key: `Parallel.cores` is read several
+    /// times per kernel call, and a `threadDictionary` lookup costs about a microsecond).
+    private static let serialKey: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
+    private static let serialMark = UnsafeMutableRawPointer(bitPattern: 1)!
 
     /// Cores a kernel may use on the calling thread: all of them, or 1 inside `serially`.
     static var cores: Int {
-        Thread.current.threadDictionary[serialKey] != nil ? 1 : machineCores
+        pthread_getspecific(serialKey) != nil ? 1 : machineCores
     }
 
     /// Runs `body` with every kernel it calls on this thread kept on this thread.
     static func serially<R>(_ body: () throws -> R) rethrows -> R {
-        let dictionary = Thread.current.threadDictionary
-        let previous = dictionary[serialKey]
-        dictionary[serialKey] = true
-        defer { dictionary[serialKey] = previous }
+        let previous = pthread_getspecific(serialKey)
+        pthread_setspecific(serialKey, serialMark)
+        defer { pthread_setspecific(serialKey, previous) }
         return try body()
     }
 

@@ -26,6 +26,8 @@ struct PlanStep {
     var kernel: any Kernel
     var inputs: [Int]
     var output: Int
+    /// Multiply-adds per call (convolutions and GEMMs; 0 elsewhere), for profiles.
+    var macs: Int = 0
 }
 
 /// Picks a layout per value and a kernel per lowered node.
@@ -42,9 +44,11 @@ struct PlanBuilder {
     let scratch = ScratchArena()
     private var converted: [Int: [Layout: Int]] = [:]
     private let lowered: LoweredGraph
+    private let weights: WeightCache
 
-    init(_ lowered: LoweredGraph) throws {
+    init(_ lowered: LoweredGraph, weights: WeightCache = WeightCache()) throws {
         self.lowered = lowered
+        self.weights = weights
         for input in lowered.inputs {
             ids[input.name] = add(PlanValue(name: input.name, shape: input.shape, layout: .identity(input.shape.count), storage: .buffer))
         }
@@ -60,7 +64,8 @@ struct PlanBuilder {
     mutating func value(_ name: String) -> Int {
         if let id = ids[name] { return id }
         let t = lowered.constants[name]!
-        let id = add(PlanValue(name: name, shape: t.shape, layout: .identity(t.rank), storage: .constant(FloatBuffer(t.scalars))))
+        let buffer = weights.buffer("constant \(name) \(t.shape)", source: t.scalars) { t.scalars }
+        let id = add(PlanValue(name: name, shape: t.shape, layout: .identity(t.rank), storage: .constant(buffer)))
         ids[name] = id
         return id
     }
@@ -339,13 +344,17 @@ struct PlanBuilder {
         guard oh == outShape[2], ow == outShape[3] else {
             throw unsupported(node, "output \(outShape) disagrees with input \(s) and pads \(p.pads)")
         }
+        let macs = geometry.outputPixels * geometry.outChannels * geometry.kernelH * geometry.kernelW * (geometry.channels / geometry.group)
+        defer { steps[steps.count - 1].macs = macs }
         if geometry.isDepthwise, node.residual == nil {
             emit(node, kind: "depthwise", DepthwiseConv2DKernel(geometry: geometry, weightOIHW: p.weight, bias: p.bias,
-                                                                 activation: node.activation),
+                                                                 activation: node.activation, scratch: scratch,
+                                                                 cache: weights, key: node.name),
                  inputs: [x], shape: outShape, layout: .nhwc)
         } else {
             emit(node, kind: geometry.isPointwise ? "conv1x1" : "conv_kxk",
-                 Conv2DKernel(geometry: geometry, weightOIHW: p.weight, bias: p.bias, activation: node.activation, scratch: scratch),
+                 Conv2DKernel(geometry: geometry, weightOIHW: p.weight, bias: p.bias, activation: node.activation, scratch: scratch,
+                              cache: weights, key: node.name),
                  inputs: operands, shape: outShape, layout: .nhwc)
         }
     }

@@ -95,4 +95,21 @@ import TestSupport
         let whole = try Planner.compile(fixed).run([input.name: x])[graph.outputs[0]]!
         #expect(mismatch(split.scalars, whole.scalars, .kernel) == nil)
     }
+
+    /// Batch 9 on 2 cores runs staged: images one by one up to the 7×7 cut, then groups
+    /// of 4, 4 and 1 (the short last group has its own plans).
+    @Test(arguments: [RealModel.efficientNetLite0, .openNSFW])
+    func stagedRunAgreesWithTheWholeBatchPlan(_ model: RealModel) throws {
+        let graph = try ONNXImporter.load(url: try Fixtures.realModel(model))
+        let input = graph.inputs[0]
+        let x = formulaInput(concreteShape(input, batch: 9))
+        let plan = try Planner.compile(graph)
+        if RuntimeConfiguration.threads >= 2 { #expect(try plan.stageCut(batch: 9) != nil, "\(model)") }
+        let staged = try plan.run([input.name: x])[graph.outputs[0]]!
+        var fixed = graph
+        fixed.inputs[0].type.shape.dims[0] = .known(9)
+        let whole = try Planner.compile(fixed).run([input.name: x])[graph.outputs[0]]!
+        #expect(staged.shape == whole.shape)
+        #expect(mismatch(staged.scalars, whole.scalars, .kernel) == nil, "\(model)")
+    }
 }

@@ -38,6 +38,30 @@ enum Activation: Equatable, Sendable {
         }
     }
 
+    /// The activation of each lane of `v` (for epilogues that hold results in registers).
+    @inline(__always)
+    func apply(_ v: SIMD8<Float>) -> SIMD8<Float> {
+        switch self {
+        case .none: return v
+        case .relu: return v.replacing(with: 0, where: v .< 0)
+        case .clip(let lo, let hi): return v.replacing(with: lo, where: v .< lo).replacing(with: hi, where: v .> hi)
+        case .hardSigmoid(let alpha, let beta):
+            let y = v * alpha + beta
+            return y.replacing(with: 0, where: y .< 0).replacing(with: 1, where: y .> 1)
+        case .hardSwish:
+            let y = v * (1 / 6) + 0.5
+            return v * y.replacing(with: 0, where: y .< 0).replacing(with: 1, where: y .> 1)
+        case .sigmoid:
+            var r = v
+            for i in 0..<8 { r[i] = 1 / (1 + exp(-v[i])) }
+            return r
+        case .swish:
+            var r = v
+            for i in 0..<8 { r[i] = v[i] / (1 + exp(-v[i])) }
+            return r
+        }
+    }
+
     /// The activation for an IR op, if it is one.
     init?(_ op: Op) {
         switch op {

@@ -8,8 +8,9 @@ import Foundation
 /// `[O, C/g, kH, kW]` to one `[kH * kW * C/g, O/g]` matrix per group, so each
 /// output pixel is one row of `im2col(x) @ W`. A 1×1 stride-1 unpadded
 /// convolution multiplies the input directly (no im2col). Rows are processed
-/// in chunks so the columns and the output chunk stay in cache for the
-/// bias (+ residual) + activation epilogue. An optional second input is a
+/// in chunks so the columns and the output chunk stay in cache: the chunk is
+/// first filled with the bias (+ residual), the GEMM accumulates into it
+/// (`beta = 1`), then the activation runs over it. An optional second input is a
 /// residual `[N, OH, OW, O]` added before the activation. OpenBLAS threads the GEMM; im2col and the
 /// epilogue are split over the cores.
 struct Conv2DKernel: Kernel {
@@ -25,27 +26,32 @@ struct Conv2DKernel: Kernel {
     var k: Int { g.kernelH * g.kernelW * (g.channels / g.group) }
 
     /// `weightOIHW` is `[O, C/g, kH, kW]` row-major; `bias` has `O` values.
-    init(geometry: ConvGeometry, weightOIHW: [Float], bias: [Float], activation: Activation, scratch: ScratchArena) {
+    /// With a `cache`, the packed weights are shared under `key` (the node's name).
+    init(geometry: ConvGeometry, weightOIHW: [Float], bias: [Float], activation: Activation, scratch: ScratchArena,
+         cache: WeightCache = WeightCache(), key: String = "") {
         self.g = geometry
         self.bias = bias
         self.activation = activation
         self.scratch = scratch
         let cg = g.channels / g.group, og = g.outChannels / g.group
         let k = g.kernelH * g.kernelW * cg
-        var packed = [Float](repeating: 0, count: g.group * k * og)
-        for o in 0..<g.outChannels {
-            let group = o / og, ol = o % og
-            for ci in 0..<cg {
-                for ky in 0..<g.kernelH {
-                    for kx in 0..<g.kernelW {
-                        let src = ((o * cg + ci) * g.kernelH + ky) * g.kernelW + kx
-                        let row = (ky * g.kernelW + kx) * cg + ci
-                        packed[group * k * og + row * og + ol] = weightOIHW[src]
+        let shape = "\(g.outChannels) \(cg) \(g.kernelH) \(g.kernelW) \(g.group)"
+        weights = cache.buffer("conv \(key) \(shape)", source: weightOIHW) {
+            var packed = [Float](repeating: 0, count: geometry.group * k * og)
+            for o in 0..<geometry.outChannels {
+                let group = o / og, ol = o % og
+                for ci in 0..<cg {
+                    for ky in 0..<geometry.kernelH {
+                        for kx in 0..<geometry.kernelW {
+                            let src = ((o * cg + ci) * geometry.kernelH + ky) * geometry.kernelW + kx
+                            let row = (ky * geometry.kernelW + kx) * cg + ci
+                            packed[group * k * og + row * og + ol] = weightOIHW[src]
+                        }
                     }
                 }
             }
+            return packed
         }
-        weights = FloatBuffer(packed)
         // Chunks of about `chunkFloats` floats of columns or output (cache-sized), at least 64 rows.
         // Row split only when each core gets at least 64 rows; otherwise one chunk, split by channels.
         let cacheRows = max(64, Conv2DKernel.chunkFloats / max(k, g.outChannels))
@@ -84,6 +90,33 @@ struct Conv2DKernel: Kernel {
                          columns: UnsafeMutablePointer<Float>, parallel: Bool) {
         let x = inputs[0]
         let o = g.outChannels, cg = g.channels / g.group, og = o / g.group, k = self.k
+        if parallel && g.group == 1 && o >= 32 && Parallel.cores > 1 {
+            // Few rows, split by output channels: one dispatch does each core's bias fill,
+            // GEMM and activation on its column slice.
+            let a: UnsafeMutablePointer<Float>
+            if g.isPointwise { a = x + rows.lowerBound * g.channels } else {
+                im2col(x, rows: rows, channelOffset: 0, into: columns, parallel: true)
+                a = columns
+            }
+            let y = output + rows.lowerBound * o
+            let residual = inputs.count > 1 ? inputs[1] + rows.lowerBound * o : nil
+            let parts = Parallel.cores
+            Parallel.perform(parts) { part in
+                let lo = (o * part / parts) & ~15, hi = part == parts - 1 ? o : (o * (part + 1) / parts) & ~15
+                bias.withUnsafeBufferPointer { bias in
+                    for r in 0..<rows.count {
+                        let row = y + r * o
+                        if let residual { for j in lo..<hi { row[j] = residual[r * o + j] + bias[j] } }
+                        else { (row + lo).update(from: bias.baseAddress! + lo, count: hi - lo) }
+                    }
+                }
+                BLAS.sgemm(m: rows.count, n: hi - lo, k: k, a: a, lda: k, b: weights.pointer + lo, ldb: o, beta: 1, c: y + lo, ldc: o)
+                if activation != .none { for r in 0..<rows.count { activation.apply(y + r * o + lo, hi - lo) } }
+            }
+            return
+        }
+        prologue(output + rows.lowerBound * o, residual: inputs.count > 1 ? inputs[1] + rows.lowerBound * o : nil,
+                 rows: rows.count, parallel: parallel)
         for group in 0..<g.group {
             let a: UnsafeMutablePointer<Float>
             if g.isPointwise {
@@ -95,17 +128,16 @@ struct Conv2DKernel: Kernel {
             let b = weights.pointer + group * k * og, c = output + rows.lowerBound * o + group * og
             let parts = parallel && og >= 32 ? Parallel.cores : 1
             if parts == 1 {
-                BLAS.sgemm(m: rows.count, n: og, k: k, a: a, lda: k, b: b, ldb: og, c: c, ldc: o)
+                BLAS.sgemm(m: rows.count, n: og, k: k, a: a, lda: k, b: b, ldb: og, beta: 1, c: c, ldc: o)
             } else {
                 Parallel.perform(parts) { part in
                     // Column slices on 16-float boundaries.
                     let lo = (og * part / parts) & ~15, hi = part == parts - 1 ? og : (og * (part + 1) / parts) & ~15
-                    BLAS.sgemm(m: rows.count, n: hi - lo, k: k, a: a, lda: k, b: b + lo, ldb: og, c: c + lo, ldc: o)
+                    BLAS.sgemm(m: rows.count, n: hi - lo, k: k, a: a, lda: k, b: b + lo, ldb: og, beta: 1, c: c + lo, ldc: o)
                 }
             }
         }
-        epilogue(output + rows.lowerBound * o, residual: inputs.count > 1 ? inputs[1] + rows.lowerBound * o : nil,
-                 rows: rows.count, parallel: parallel)
+        epilogue(output + rows.lowerBound * o, rows: rows.count, parallel: parallel)
     }
 
     /// Copies the receptive field of each output pixel in `rows` (channels
@@ -114,11 +146,33 @@ struct Conv2DKernel: Kernel {
                         into columns: UnsafeMutablePointer<Float>, parallel: Bool) {
         let cg = g.channels / g.group, k = self.k
         let pixels = g.outHeight * g.outWidth
+        let contiguousTaps = g.group == 1 && g.dilationW == 1 && g.dilationH == 1
         Parallel.forRanges(rows.count, work: parallel ? rows.count * k : 0) { part in
             for i in part {
                 let r = rows.lowerBound + i
                 let b = r / pixels, oy = (r % pixels) / g.outWidth, ox = r % g.outWidth
                 var dst = columns + i * k
+                if contiguousTaps {
+                    // One input row's taps are adjacent pixels with all channels: one copy per kernel row.
+                    let ix0 = ox * g.strideW - g.padLeft
+                    let kxLo = max(0, -ix0), kxHi = min(g.kernelW, g.width - ix0)
+                    let rowFloats = g.kernelW * cg
+                    for ky in 0..<g.kernelH {
+                        let iy = oy * g.strideH - g.padTop + ky
+                        if iy < 0 || iy >= g.height || kxLo >= kxHi {
+                            for j in 0..<rowFloats { dst[j] = 0 }
+                        } else {
+                            for j in 0..<(kxLo * cg) { dst[j] = 0 }
+                            let src = x + ((b * g.height + iy) * g.width + ix0 + kxLo) * cg
+                            let n = (kxHi - kxLo) * cg
+                            if n < 32 { for j in 0..<n { dst[kxLo * cg + j] = src[j] } }
+                            else { (dst + kxLo * cg).update(from: src, count: n) }
+                            for j in (kxHi * cg)..<rowFloats { dst[j] = 0 }
+                        }
+                        dst += rowFloats
+                    }
+                    continue
+                }
                 for ky in 0..<g.kernelH {
                     let iy = oy * g.strideH - g.padTop + ky * g.dilationH
                     for kx in 0..<g.kernelW {
@@ -135,30 +189,40 @@ struct Conv2DKernel: Kernel {
         }
     }
 
-    /// Adds the bias and applies the activation to `rows` output rows of `O` values.
-    private func epilogue(_ y: UnsafeMutablePointer<Float>, residual: UnsafeMutablePointer<Float>?, rows: Int, parallel: Bool) {
+    /// Writes the bias (plus the residual) into `rows` output rows of `O` values,
+    /// before the GEMMs accumulate into them (`beta = 1`). This replaces
+    /// OpenBLAS's zeroing pass for `beta = 0` and the bias/residual pass after it.
+    private func prologue(_ y: UnsafeMutablePointer<Float>, residual: UnsafeMutablePointer<Float>?, rows: Int, parallel: Bool) {
         let o = g.outChannels
         bias.withUnsafeBufferPointer { bias in
             let b = UnsafeRawPointer(bias.baseAddress!)
             Parallel.forRanges(rows, work: parallel ? rows * o : 0) { part in
                 for r in part {
-                    let row = y + r * o
-                    let raw = UnsafeMutableRawPointer(row)
-                    var j = 0
-                    while j + 16 <= o {
-                        let v = raw.loadUnaligned(fromByteOffset: j * 4, as: SIMD16<Float>.self)
-                            + b.loadUnaligned(fromByteOffset: j * 4, as: SIMD16<Float>.self)
-                        raw.storeBytes(of: v, toByteOffset: j * 4, as: SIMD16<Float>.self)
-                        j += 16
-                    }
-                    while j < o { row[j] += bias[j]; j += 1 }
+                    let raw = UnsafeMutableRawPointer(y + r * o)
                     if let residual {
-                        let res = residual + r * o
-                        for j in 0..<o { row[j] += res[j] }
+                        let res = UnsafeRawPointer(residual + r * o)
+                        var j = 0
+                        while j + 8 <= o {
+                            let v = res.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
+                                + b.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
+                            raw.storeBytes(of: v, toByteOffset: j * 4, as: SIMD8<Float>.self)
+                            j += 8
+                        }
+                        while j < o { y[r * o + j] = residual[r * o + j] + bias[j]; j += 1 }
+                    } else {
+                        raw.copyMemory(from: b, byteCount: o * 4)
                     }
-                    activation.apply(row, o)
                 }
             }
+        }
+    }
+
+    /// Applies the activation to `rows` output rows of `O` values.
+    private func epilogue(_ y: UnsafeMutablePointer<Float>, rows: Int, parallel: Bool) {
+        let o = g.outChannels
+        if activation == .none { return }
+        Parallel.forRanges(rows, work: parallel ? rows * o : 0) { part in
+            activation.apply(y + part.lowerBound * o, part.count * o)
         }
     }
 }

@@ -1,119 +1,182 @@
-/// Depthwise 2-D convolution (`group == C == O`), direct and vectorised over
-/// channels with `SIMD16<Float>`.
+/// Depthwise 2-D convolution (`group == C == O`), direct, 16 channels at a time.
 ///
 /// Layouts: input `[N, H, W, C]`, output `[N, OH, OW, C]`; weights repacked at
-/// plan time from OIHW `[C, 1, kH, kW]` to `[kH, kW, C]`. Bias and activation
-/// are applied in the same pass. Parallel over output rows `(n, oy)`.
+/// plan time from OIHW `[C, 1, kH, kW]` to `[C/16 blocks, kH * kW, 16]`
+/// (zero-padded to whole blocks), bias likewise.
+///
+/// Per image and block of 16 channels, the input plane is first copied into a
+/// zero-padded scratch plane `[Hp, Wp, 16]` (one cache line per pixel): the
+/// padding becomes real zeros, so there are no edge cases, and every tap of
+/// an output tile sits at a compile-time byte offset from one pointer. Each
+/// tile is 4 output pixels × 16 channels in eight AVX2 accumulators; each tap
+/// is two weight loads and eight FMAs whose inputs are memory operands, so the
+/// loop is FMA-bound. Bias, and ReLU/Clip, are applied in registers before
+/// the store (other activations in a pass over the finished row).
+/// The cores split the (image, channel block) pairs.
 struct DepthwiseConv2DKernel: Kernel {
     let g: ConvGeometry
-    /// `[kH, kW, C]`.
+    /// `[blocks, kH * kW, 16]`.
     let weights: FloatBuffer
+    /// `[blocks * 16]`.
     let bias: FloatBuffer
     let activation: Activation
+    let scratch: ScratchArena
+    let blocks: Int
+    /// Padded plane: rows and columns (columns cover whole 4-pixel tiles).
+    let planeH: Int, planeW: Int
 
-    init(geometry: ConvGeometry, weightOIHW: [Float], bias: [Float], activation: Activation) {
+    /// With a `cache`, the packed weights are shared under `key` (the node's name).
+    init(geometry: ConvGeometry, weightOIHW: [Float], bias: [Float], activation: Activation, scratch: ScratchArena,
+         cache: WeightCache = WeightCache(), key: String = "") {
         precondition(geometry.isDepthwise, "depthwise kernel needs group == channels == outChannels")
         self.g = geometry
         self.activation = activation
+        self.scratch = scratch
         let c = g.channels, taps = g.kernelH * g.kernelW
-        var packed = [Float](repeating: 0, count: taps * c)
-        for ch in 0..<c { for t in 0..<taps { packed[t * c + ch] = weightOIHW[ch * taps + t] } }
-        weights = FloatBuffer(packed)
-        self.bias = FloatBuffer(bias)
+        blocks = (c + 15) / 16
+        let blocks = self.blocks
+        weights = cache.buffer("depthwise \(key) \(c) \(g.kernelH) \(g.kernelW)", source: weightOIHW) {
+            var packed = [Float](repeating: 0, count: blocks * taps * 16)
+            for ch in 0..<c {
+                for t in 0..<taps { packed[((ch / 16) * taps + t) * 16 + ch % 16] = weightOIHW[ch * taps + t] }
+            }
+            return packed
+        }
+        self.bias = FloatBuffer(bias + [Float](repeating: 0, count: blocks * 16 - c))
+        planeH = (g.outHeight - 1) * g.strideH + (g.kernelH - 1) * g.dilationH + 1
+        let tiledWidth = (g.outWidth + 3) / 4 * 4
+        planeW = (tiledWidth - 1) * g.strideW + (g.kernelW - 1) * g.dilationW + 1
+        scratch.reserve(planeH * planeW * 16 * Parallel.cores)
     }
 
     func run(_ inputs: [UnsafeMutablePointer<Float>], _ output: UnsafeMutablePointer<Float>) {
-        let c = g.channels
-        let vectorEnd = c - c % 16
-        Parallel.forRanges(g.batch * g.outHeight, work: g.outputPixels * c * g.kernelH * g.kernelW) { rows in
-            for row in rows {
-                let b = row / g.outHeight, oy = row % g.outHeight
-                let dstRow = output + row * g.outWidth * c
-                // Pixel groups outside, channels inside: reads walk memory in order.
-                var ox = 0
-                while ox < g.outWidth {
-                    var c0 = 0
-                    while c0 < vectorEnd {
-                        vectorPixels(inputs[0], dstRow, b: b, oy: oy, ox: ox, c0: c0)
-                        c0 += 16
-                    }
-                    ox += 4
+        let tasks = g.batch * blocks
+        let work = g.outputPixels * g.channels * g.kernelH * g.kernelW
+        let workers = work < 65_536 ? 1 : min(Parallel.cores, tasks)
+        let planeFloats = planeH * planeW * 16
+        let base = scratch.pointer
+        Parallel.perform(workers) { worker in
+            let plane = base + worker * planeFloats
+            for task in stride(from: worker, to: tasks, by: workers) {
+                let b = task / blocks, block = task % blocks
+                fillPlane(plane, from: inputs[0] + b * g.height * g.width * g.channels, c0: block * 16)
+                let dst = output + b * g.outHeight * g.outWidth * g.channels
+                switch g.strideW {
+                case 1: computeBlock(plane, dst, block: block, strideW: 1)
+                case 2: computeBlock(plane, dst, block: block, strideW: 2)
+                default: computeBlock(plane, dst, block: block, strideW: g.strideW)
                 }
-                if vectorEnd < c { scalarRow(inputs[0], dstRow, b: b, oy: oy, channels: vectorEnd..<c) }
-                activation.apply(dstRow, g.outWidth * c)
             }
         }
     }
 
-    /// Channels `c0 ..< c0 + 16` of output pixels `ox ..< ox + 4` of one row:
-    /// four independent accumulators hide the FMA latency.
-    @inline(__always)
-    private func vectorPixels(_ xp: UnsafeMutablePointer<Float>, _ dst: UnsafeMutablePointer<Float>, b: Int, oy: Int, ox: Int, c0: Int) {
-        let x = UnsafeRawPointer(xp), w = UnsafeRawPointer(weights.pointer), out = UnsafeMutableRawPointer(dst)
-        let c = g.channels, sw = g.strideW, dw = g.dilationW
-        let bias = UnsafeRawPointer(self.bias.pointer).loadUnaligned(fromByteOffset: c0 * 4, as: SIMD16<Float>.self)
-        let iy0 = oy * g.strideH - g.padTop
-        let n = min(4, g.outWidth - ox)
-        var a0 = bias, a1 = bias, a2 = bias, a3 = bias
-        let firstX = ox * sw - g.padLeft
-        let interior = n == 4 && firstX >= 0 && firstX + 3 * sw + (g.kernelW - 1) * dw < g.width
-        for ky in 0..<g.kernelH {
-            let iy = iy0 + ky * g.dilationH
-            if iy < 0 || iy >= g.height { continue }
-            let rowBase = (b * g.height + iy) * g.width
-            if interior {
-                // All four windows inside the row: no bounds checks.
-                var p = x + ((rowBase + firstX) * c + c0) * 4
-                let step = sw * c * 4
-                var wp = w + (ky * g.kernelW * c + c0) * 4
-                for _ in 0..<g.kernelW {
-                    let wv = wp.loadUnaligned(as: SIMD16<Float>.self)
-                    a0.addProduct(p.loadUnaligned(as: SIMD16<Float>.self), wv)
-                    a1.addProduct(p.loadUnaligned(fromByteOffset: step, as: SIMD16<Float>.self), wv)
-                    a2.addProduct(p.loadUnaligned(fromByteOffset: 2 * step, as: SIMD16<Float>.self), wv)
-                    a3.addProduct(p.loadUnaligned(fromByteOffset: 3 * step, as: SIMD16<Float>.self), wv)
-                    p += dw * c * 4
-                    wp += c * 4
-                }
+    /// Copies channels `c0 ..< c0 + 16` of one image (`x` at its pixel 0) into
+    /// `plane[Hp, Wp, 16]`, zeros where the window reads padding or missing channels.
+    private func fillPlane(_ plane: UnsafeMutablePointer<Float>, from x: UnsafeMutablePointer<Float>, c0: Int) {
+        let c = g.channels, lanes = min(16, c - c0)
+        let first = min(max(g.padLeft, 0), planeW)               // plane column of input column 0
+        let last = min(max(g.padLeft + g.width, first), planeW)  // one past the last copied column
+        for r in 0..<planeH {
+            let iy = r - g.padTop
+            let dst = plane + r * planeW * 16
+            guard iy >= 0 && iy < g.height else {
+                dst.update(repeating: 0, count: planeW * 16)
                 continue
             }
-            for kx in 0..<g.kernelW {
-                let wv = w.loadUnaligned(fromByteOffset: ((ky * g.kernelW + kx) * c + c0) * 4, as: SIMD16<Float>.self)
-                let ix0 = firstX + kx * dw
-                @inline(__always) func tap(_ j: Int) -> SIMD16<Float> {
-                    let ix = ix0 + j * sw
-                    if ix < 0 || ix >= g.width || j >= n { return .zero }
-                    return x.loadUnaligned(fromByteOffset: ((rowBase + ix) * c + c0) * 4, as: SIMD16<Float>.self)
+            if first > 0 { dst.update(repeating: 0, count: first * 16) }
+            let src = x + (iy * g.width + (first - g.padLeft)) * c + c0
+            if lanes == 16 {
+                let s = UnsafeRawPointer(src), d = UnsafeMutableRawPointer(dst + first * 16)
+                let stride = c * 4
+                for q in 0..<(last - first) {
+                    let v0 = s.loadUnaligned(fromByteOffset: q * stride, as: SIMD8<Float>.self)
+                    let v1 = s.loadUnaligned(fromByteOffset: q * stride + 32, as: SIMD8<Float>.self)
+                    d.storeBytes(of: v0, toByteOffset: q * 64, as: SIMD8<Float>.self)
+                    d.storeBytes(of: v1, toByteOffset: q * 64 + 32, as: SIMD8<Float>.self)
                 }
-                a0.addProduct(tap(0), wv)
-                a1.addProduct(tap(1), wv)
-                a2.addProduct(tap(2), wv)
-                a3.addProduct(tap(3), wv)
+            } else {
+                for q in 0..<(last - first) {
+                    for l in 0..<16 { dst[(first + q) * 16 + l] = l < lanes ? src[q * c + l] : 0 }
+                }
             }
+            if last < planeW { (dst + last * 16).update(repeating: 0, count: (planeW - last) * 16) }
         }
-        out.storeBytes(of: a0, toByteOffset: (ox * c + c0) * 4, as: SIMD16<Float>.self)
-        if n > 1 { out.storeBytes(of: a1, toByteOffset: ((ox + 1) * c + c0) * 4, as: SIMD16<Float>.self) }
-        if n > 2 { out.storeBytes(of: a2, toByteOffset: ((ox + 2) * c + c0) * 4, as: SIMD16<Float>.self) }
-        if n > 3 { out.storeBytes(of: a3, toByteOffset: ((ox + 3) * c + c0) * 4, as: SIMD16<Float>.self) }
     }
 
-    /// Channels that do not fill a 16-wide vector.
-    private func scalarRow(_ x: UnsafeMutablePointer<Float>, _ dst: UnsafeMutablePointer<Float>, b: Int, oy: Int, channels: Range<Int>) {
-        let c = g.channels
-        for ox in 0..<g.outWidth {
-            let iy0 = oy * g.strideH - g.padTop, ix0 = ox * g.strideW - g.padLeft
-            for ch in channels {
-                var acc = bias.pointer[ch]
-                for ky in 0..<g.kernelH {
-                    let iy = iy0 + ky * g.dilationH
-                    if iy < 0 || iy >= g.height { continue }
-                    for kx in 0..<g.kernelW {
-                        let ix = ix0 + kx * g.dilationW
-                        if ix < 0 || ix >= g.width { continue }
-                        acc += x[((b * g.height + iy) * g.width + ix) * c + ch] * weights.pointer[(ky * g.kernelW + kx) * c + ch]
+    /// All output rows of one channel block from its padded plane. `strideW`
+    /// is passed as a literal where possible so tap offsets become immediates.
+    @inline(__always)
+    private func computeBlock(_ plane: UnsafeMutablePointer<Float>, _ output: UnsafeMutablePointer<Float>, block: Int, strideW: Int) {
+        let c = g.channels, c0 = block * 16, lanes = min(16, c - c0)
+        let kH = g.kernelH, kW = g.kernelW
+        let pixelStep = strideW * 64                 // bytes between neighbouring output pixels' windows
+        let tapStep = g.dilationW * 64
+        let rowStep = g.dilationH * planeW * 64
+        let w = UnsafeRawPointer(weights.pointer + block * kH * kW * 16)
+        let bp = UnsafeRawPointer(bias.pointer + c0)
+        let bias0 = bp.loadUnaligned(as: SIMD8<Float>.self), bias1 = bp.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+        // ReLU and Clip are clamps done in registers; the rest run over the stored row.
+        var lo = -Float.infinity, hi = Float.infinity, inRegisters = true
+        switch activation {
+        case .none: break
+        case .relu: lo = 0
+        case .clip(let a, let b): lo = a; hi = b
+        default: inRegisters = false
+        }
+        @inline(__always) func clamp(_ v: SIMD8<Float>) -> SIMD8<Float> {
+            v.replacing(with: lo, where: v .< lo).replacing(with: hi, where: v .> hi)
+        }
+        let planeBytes = UnsafeRawPointer(plane)
+        for oy in 0..<g.outHeight {
+            let rowBase = planeBytes + oy * g.strideH * planeW * 64
+            let dstRow = output + (oy * g.outWidth * c + c0)
+            var ox = 0
+            while ox < g.outWidth {
+                var a0 = bias0, a1 = bias0, a2 = bias0, a3 = bias0
+                var b0 = bias1, b1 = bias1, b2 = bias1, b3 = bias1
+                var r = rowBase + ox * pixelStep
+                var wp = w
+                for _ in 0..<kH {
+                    var p = r
+                    for _ in 0..<kW {
+                        let w0 = wp.loadUnaligned(as: SIMD8<Float>.self)
+                        let w1 = wp.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+                        a0.addProduct(p.loadUnaligned(as: SIMD8<Float>.self), w0)
+                        b0.addProduct(p.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self), w1)
+                        a1.addProduct(p.loadUnaligned(fromByteOffset: pixelStep, as: SIMD8<Float>.self), w0)
+                        b1.addProduct(p.loadUnaligned(fromByteOffset: pixelStep + 32, as: SIMD8<Float>.self), w1)
+                        a2.addProduct(p.loadUnaligned(fromByteOffset: 2 * pixelStep, as: SIMD8<Float>.self), w0)
+                        b2.addProduct(p.loadUnaligned(fromByteOffset: 2 * pixelStep + 32, as: SIMD8<Float>.self), w1)
+                        a3.addProduct(p.loadUnaligned(fromByteOffset: 3 * pixelStep, as: SIMD8<Float>.self), w0)
+                        b3.addProduct(p.loadUnaligned(fromByteOffset: 3 * pixelStep + 32, as: SIMD8<Float>.self), w1)
+                        p += tapStep
+                        wp += 64
+                    }
+                    r += rowStep
+                }
+                let n = min(4, g.outWidth - ox)
+                let d = UnsafeMutableRawPointer(dstRow + ox * c)
+                if lanes == 16 {
+                    @inline(__always) func put(_ j: Int, _ a: SIMD8<Float>, _ b: SIMD8<Float>) {
+                        d.storeBytes(of: clamp(a), toByteOffset: j * c * 4, as: SIMD8<Float>.self)
+                        d.storeBytes(of: clamp(b), toByteOffset: j * c * 4 + 32, as: SIMD8<Float>.self)
+                    }
+                    put(0, a0, b0)
+                    if n > 1 { put(1, a1, b1) }
+                    if n > 2 { put(2, a2, b2) }
+                    if n > 3 { put(3, a3, b3) }
+                } else {
+                    let accs = [(a0, b0), (a1, b1), (a2, b2), (a3, b3)]
+                    for j in 0..<n {
+                        let (a, b) = (clamp(accs[j].0), clamp(accs[j].1))
+                        let q = dstRow + (ox + j) * c
+                        for l in 0..<lanes { q[l] = l < 8 ? a[l] : b[l - 8] }
                     }
                 }
-                dst[ox * c + ch] = acc
+                ox += 4
+            }
+            if !inRegisters {
+                for x in 0..<g.outWidth { activation.apply(dstRow + x * c, lanes) }
             }
         }
     }

@@ -29,6 +29,16 @@ struct TransposeKernel: Kernel {
         let inner = dims.last!, innerStride = sourceStrides.last!
         let outer = Array(dims.dropLast()), outerStrides = Array(sourceStrides.dropLast())
         let rows = outer.reduce(1, *)
+        if dims.count == 2 && inner < 16 && outerStrides[0] == 1 {
+            // A few long planes interleaved (NCHW → NHWC of an image): read each plane in order.
+            Parallel.forRanges(rows, work: count) { part in
+                for j in 0..<inner {
+                    let src = x + j * innerStride, dst = output + j
+                    for r in part { dst[r * inner] = src[r] }
+                }
+            }
+            return
+        }
         Parallel.forRanges(rows, work: count) { part in
             for row in part {
                 var rest = row, offset = 0
