@@ -70,7 +70,8 @@ public final class ExecutionPlan: @unchecked Sendable {
     /// is smaller than `stageGroup × cores`, staging is off, or there is no cut.
     private func stagedPlans(for shapes: [String: [Int]]) throws -> Staged? {
         guard Self.groupSize == 1, Self.stageGroup > 1,
-              let batch = shapes[graph.inputs[0].name]?.first, batch >= Self.stageGroup * Parallel.machineCores else { return nil }
+              let first = graph.inputs.first, let batch = shapes[first.name]?.first,
+              batch >= Self.stageGroup * Parallel.machineCores else { return nil }
         var one = shapes
         for input in graph.inputs { one[input.name]![0] = 1 }
         let key = graph.inputs.flatMap { one[$0.name]! + [-1] }
@@ -166,7 +167,7 @@ public final class ExecutionPlan: @unchecked Sendable {
     /// shapes can run that way on all cores (batch ≥ cores and no op mixes images), else nil.
     private func perImageWorkers(for shapes: [String: [Int]]) throws -> [CompiledPlan]? {
         let cores = Parallel.machineCores
-        guard cores > 1, let batch = shapes[graph.inputs[0].name]?.first, batch >= cores,
+        guard cores > 1, let first = graph.inputs.first, let batch = shapes[first.name]?.first, batch >= cores,
               graph.inputs.allSatisfy({ $0.type.shape.rank > 0 && $0.type.shape[0].value == nil }) else { return nil }
         let key = graph.inputs.flatMap { shapes[$0.name]! + [-1] }
         if separable[key] == nil {
