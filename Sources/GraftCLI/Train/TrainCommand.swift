@@ -293,15 +293,17 @@ enum ExportedHeadCheck {
                                          channelsLast: input.channelsLast)
         let out = try extractor.extract(urls, cacheDirectory: nil, progressLabel: progress)
         let activation = HeadDetector.detect(in: graph)?.activation ?? "none"
-        return out.features.map { row -> [Double]? in
-            guard let row else { return nil }
-            let v = row.map(Double.init)
-            if v.count == 1 {
-                let p = activation == "sigmoid" ? v[0] : HeadMath.sigmoid(v[0])
-                return [1 - p, p]
-            }
-            return activation == "softmax" ? v : HeadMath.softmax(v, classes: v.count)
+        return out.features.map { row in row.map { probabilities(fromOutput: $0, activation: activation) } }
+    }
+
+    /// One image's class probabilities from the model's output row (one unit: `[1 − p, p]`).
+    static func probabilities(fromOutput row: [Float], activation: String) -> [Double] {
+        let v = row.map(Double.init)
+        if v.count == 1 {
+            let p = activation == "sigmoid" ? v[0] : HeadMath.sigmoid(v[0])
+            return [1 - p, p]
         }
+        return activation == "softmax" ? v : HeadMath.softmax(v, classes: v.count)
     }
 
     /// `[n, K]` probabilities of images that must all be readable.
