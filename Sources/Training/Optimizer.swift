@@ -10,7 +10,7 @@ public enum OptimizerKind: String, Sendable, Codable, CaseIterable {
     case adamw
 }
 
-public struct Optimizer: Sendable {
+public struct Optimizer: Sendable, Codable, Equatable {
     public var kind: OptimizerKind
     public var momentum: Double
     public var beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7

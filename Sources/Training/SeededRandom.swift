@@ -1,6 +1,6 @@
 /// SplitMix64 (the generator `GlorotUniform` uses): the same seed gives the same
 /// stream on every machine, so shuffles, dropout masks and splits repeat bit for bit.
-public struct SeededRandom: Sendable {
+public struct SeededRandom: Sendable, Codable, Equatable {
     private var state: UInt64
 
     public init(seed: UInt64) {

@@ -72,85 +72,109 @@ public struct TrainingResult: Sendable {
     public var stopReason: String?
     /// True when the loss became NaN or infinite.
     public var diverged: Bool
+    /// Set when `shouldStop` stopped training: the state to resume from.
+    public var interruptedState: TrainingState? = nil
 }
 
 /// Trains a `DenseHead` on cached features with mini-batches.
 public enum Trainer {
-    /// `classes` ≥ 2. `progress` is called after every epoch.
+    /// `classes` ≥ 2. `progress` is called after every epoch, `checkpoint` after every epoch
+    /// with the state to continue from. `resume` continues a run from such a state (the same
+    /// data and options). `shouldStop` is asked after every mini-batch; when it says yes,
+    /// training stops there and the result's `interruptedState` is the state to resume from.
     public static func train(_ train: LabeledFeatures, validation: LabeledFeatures?, classes: Int,
-                             options o: TrainingOptions, progress: (EpochRecord) -> Void = { _ in }) -> TrainingResult {
+                             options o: TrainingOptions, resume: TrainingState? = nil,
+                             shouldStop: () -> Bool = { false },
+                             checkpoint: (TrainingState) -> Void = { _ in },
+                             progress: (EpochRecord) -> Void = { _ in }) -> TrainingResult {
         let sigmoid = classes == 2 && !o.softmax
-        var head = DenseHead.initial(features: train.width, hidden: o.hidden, units: sigmoid ? 1 : classes,
-                                     output: sigmoid ? .sigmoid : .softmax, dropout: o.dropout, seed: o.seed)
         let classWeights = o.balancedClassWeights ? Loss.balancedClassWeights(labels: train.labels, classes: classes) : nil
         let batch = max(1, min(o.batchSize, train.count))
         let stepsPerEpoch = (train.count + batch - 1) / batch
         let schedule = LearningRateSchedule(o.schedule, base: o.learningRate, totalSteps: stepsPerEpoch * o.epochs,
                                             warmupSteps: o.warmupEpochs * stepsPerEpoch, stepEvery: o.stepEpochs * stepsPerEpoch,
                                             gamma: o.stepGamma)
-        var optimizer = Optimizer(o.optimizer, momentum: o.momentum, weightDecay: o.weightDecay)
-        // Separate streams, so that turning dropout on does not change the shuffles.
-        var shuffleRandom = SeededRandom(seed: o.seed ^ 0x5348_5546_464C_4531)
-        var dropoutRandom: SeededRandom? = o.dropout > 0 ? SeededRandom(seed: o.seed ^ 0x4452_4F50_4F55_5431) : nil
-
-        var history: [EpochRecord] = []
-        var best = head, bestEpoch = 0, bestLoss = Double.infinity
-        if let validation, validation.count > 0 { bestLoss = evaluateLoss(head, validation, classes: classes) }
-        var stale = 0, step = 0
-        var order = Array(0..<train.count)
-        for epoch in 1...max(o.epochs, 1) {
+        var s: TrainingState
+        if let resume {
+            s = resume
+        } else {
+            let head = DenseHead.initial(features: train.width, hidden: o.hidden, units: sigmoid ? 1 : classes,
+                                         output: sigmoid ? .sigmoid : .softmax, dropout: o.dropout, seed: o.seed)
+            var bestLoss = Double.infinity
+            if let validation, validation.count > 0 { bestLoss = evaluateLoss(head, validation, classes: classes) }
+            // Separate streams, so that turning dropout on does not change the shuffles.
+            s = TrainingState(head: head, optimizer: Optimizer(o.optimizer, momentum: o.momentum, weightDecay: o.weightDecay),
+                              shuffleRandom: SeededRandom(seed: o.seed ^ 0x5348_5546_464C_4531),
+                              dropoutRandom: o.dropout > 0 ? SeededRandom(seed: o.seed ^ 0x4452_4F50_4F55_5431) : nil,
+                              order: Array(0..<train.count), bestLoss: bestLoss)
+        }
+        func result(_ reason: String?, diverged: Bool = false, interrupted: Bool = false) -> TrainingResult {
+            TrainingResult(head: s.best, history: s.history, bestEpoch: s.bestEpoch, stopReason: reason, diverged: diverged,
+                           interruptedState: interrupted ? s : nil)
+        }
+        while s.epochsDone < max(o.epochs, 1) {
+            let epoch = s.epochsDone + 1
             let start = Date()
-            shuffleRandom.shuffle(&order)
-            var lossSum = 0.0
-            for b in 0..<stepsPerEpoch {
-                let idx = order[b * batch..<min((b + 1) * batch, order.count)]
+            if s.batchesDone == 0 {
+                s.shuffleRandom.shuffle(&s.order)
+                s.partialLossSum = 0
+            }
+            while s.batchesDone < stepsPerEpoch {
+                let b = s.batchesDone
+                let idx = s.order[b * batch..<min((b + 1) * batch, s.order.count)]
                 let (x, y) = train.rows(idx)
                 let w = classWeights.map { cw in y.map { cw[$0] } }
-                let (loss, grads) = head.lossAndGradients(x, rows: y.count, labels: y, weights: w,
-                                                          smoothing: o.labelSmoothing, random: &dropoutRandom)
+                let (loss, grads) = s.head.lossAndGradients(x, rows: y.count, labels: y, weights: w,
+                                                            smoothing: o.labelSmoothing, random: &s.dropoutRandom)
                 guard loss.isFinite, grads.allSatisfy({ $0.allSatisfy(\.isFinite) }) else {
-                    let kept = bestEpoch == 0 ? "the initial weights" : "the weights of epoch \(bestEpoch)"
-                    return TrainingResult(head: best, history: history, bestEpoch: bestEpoch,
-                                          stopReason: "the loss became \(loss.isNaN ? "NaN" : "infinite") at epoch \(epoch), batch \(b + 1) "
-                                              + "(learning rate \(schedule.rate(at: step))); kept \(kept) — try a smaller --lr",
-                                          diverged: true)
+                    let kept = s.bestEpoch == 0 ? "the initial weights" : "the weights of epoch \(s.bestEpoch)"
+                    return result("the loss became \(loss.isNaN ? "NaN" : "infinite") at epoch \(epoch), batch \(b + 1) "
+                                  + "(learning rate \(schedule.rate(at: s.step))); kept \(kept) — try a smaller --lr", diverged: true)
                 }
-                lossSum += loss * Double(y.count)
-                optimizer.step(&head.parameters, gradients: grads, lr: schedule.rate(at: step), decays: head.decays)
-                step += 1
+                s.partialLossSum += loss * Double(y.count)
+                s.optimizer.step(&s.head.parameters, gradients: grads, lr: schedule.rate(at: s.step), decays: s.head.decays)
+                s.step += 1
+                s.batchesDone += 1
+                if s.batchesDone < stepsPerEpoch, shouldStop() {
+                    return result("interrupted in epoch \(epoch) after batch \(s.batchesDone) of \(stepsPerEpoch)", interrupted: true)
+                }
             }
-            let trainAccuracy = accuracy(head, train)
-            var record = EpochRecord(epoch: epoch, learningRate: schedule.rate(at: max(step - 1, 0)),
-                                     trainLoss: lossSum / Double(train.count), trainAccuracy: trainAccuracy,
+            let trainAccuracy = accuracy(s.head, train)
+            var record = EpochRecord(epoch: epoch, learningRate: schedule.rate(at: max(s.step - 1, 0)),
+                                     trainLoss: s.partialLossSum / Double(train.count), trainAccuracy: trainAccuracy,
                                      validationLoss: nil, validationAccuracy: nil, seconds: 0)
             let monitored: Double
             if let validation, validation.count > 0 {
-                record.validationLoss = evaluateLoss(head, validation, classes: classes)
-                record.validationAccuracy = accuracy(head, validation)
+                record.validationLoss = evaluateLoss(s.head, validation, classes: classes)
+                record.validationAccuracy = accuracy(s.head, validation)
                 monitored = record.validationLoss!
             } else {
-                monitored = evaluateLoss(head, train, classes: classes)
+                monitored = evaluateLoss(s.head, train, classes: classes)
             }
             record.seconds = Date().timeIntervalSince(start)
-            history.append(record)
+            s.history.append(record)
+            s.epochsDone = epoch
+            s.batchesDone = 0
+            s.partialLossSum = 0
             progress(record)
             if !monitored.isFinite {
-                return TrainingResult(head: best, history: history, bestEpoch: bestEpoch,
-                                      stopReason: "the validation loss became \(monitored) at epoch \(epoch); kept the weights of epoch \(bestEpoch) — try a smaller --lr",
-                                      diverged: true)
+                return result("the validation loss became \(monitored) at epoch \(epoch); kept the weights of epoch \(s.bestEpoch) — try a smaller --lr",
+                              diverged: true)
             }
-            if monitored < bestLoss || bestEpoch == 0 && monitored <= bestLoss {
-                bestLoss = monitored; best = head; bestEpoch = epoch; stale = 0
+            if monitored < s.bestLoss || s.bestEpoch == 0 && monitored <= s.bestLoss {
+                s.bestLoss = monitored; s.best = s.head; s.bestEpoch = epoch; s.stale = 0
             } else {
-                stale += 1
-                if let patience = o.patience, stale >= patience, epoch < o.epochs {
-                    return TrainingResult(head: best, history: history, bestEpoch: bestEpoch,
-                                          stopReason: "early stop after epoch \(epoch): no better validation loss for \(patience) epochs; restored epoch \(bestEpoch)",
-                                          diverged: false)
+                s.stale += 1
+                if let patience = o.patience, s.stale >= patience, epoch < o.epochs {
+                    return result("early stop after epoch \(epoch): no better validation loss for \(patience) epochs; restored epoch \(s.bestEpoch)")
                 }
             }
+            if epoch < o.epochs {
+                checkpoint(s)
+                if shouldStop() { return result("interrupted after epoch \(epoch)", interrupted: true) }
+            }
         }
-        return TrainingResult(head: best, history: history, bestEpoch: bestEpoch, stopReason: nil, diverged: false)
+        return result(nil)
     }
 
     /// Mean loss without smoothing, class weights or dropout.

@@ -10,6 +10,7 @@ public enum TrainingError: Error, Equatable, Sendable, CustomStringConvertible {
     case tooFewImages(reason: String)
     case featureShape(value: String, shape: String)
     case cache(path: String, reason: String)
+    case checkpoint(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -31,6 +32,8 @@ public enum TrainingError: Error, Equatable, Sendable, CustomStringConvertible {
             "the backbone's output \(value) is \(shape), not features [N, C]"
         case let .cache(path, reason):
             "feature cache \(path): \(reason)"
+        case let .checkpoint(path, reason):
+            "cannot resume from \(path): \(reason)"
         }
     }
 }

@@ -160,3 +160,79 @@ func badTrainingInputsGetOneClearLine(_ case_: String) throws {
     #expect(strict.status == 1)
     #expect(strict.stderrLines.count == 1 && strict.stderr.contains("broken.png"), "stderr: \(strict.stderr)")
 }
+
+/// `--stop-after-epoch` stops as Ctrl-C does (checkpoint, exit 130, a line saying how to resume);
+/// `--resume` continues and writes the same bytes as a run that never stopped; the checkpoint is
+/// removed after the export, and a checkpoint of other options is refused with one line.
+@Test func anInterruptedRunResumedFromItsCheckpointWritesTheSameModel() throws {
+    let dir = try tempFolder("train-resume")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let data = try smallDigits(in: dir)
+    let model = try Fixtures.realModel(.efficientNetLite0).path
+    let cache = dir.appendingPathComponent("cache").path
+    let common = ["--epochs", "5", "--batch-size", "3", "--hidden", "8", "--dropout", "0.2", "--schedule", "cosine",
+                  "--val-split", "0.34", "--cache-dir", cache]
+    let whole = dir.appendingPathComponent("whole.onnx").path
+    let run = try runGraft(["train", model, data.path, "-o", whole] + common, timeout: 300)
+    #expect(run.status == 0, "stderr: \(run.stderr)")
+
+    let out = dir.appendingPathComponent("resumed.onnx").path
+    let stopped = try runGraft(["train", model, data.path, "-o", out, "--stop-after-epoch", "2"] + common, timeout: 300)
+    #expect(stopped.status == 130, "stderr: \(stopped.stderr)")
+    #expect(stopped.stdout.contains("--resume"), "stdout: \(stopped.stdout)")
+    #expect(FileManager.default.fileExists(atPath: out + ".checkpoint"))
+    #expect(!FileManager.default.fileExists(atPath: out))
+
+    let wrong = try runGraft(["train", model, data.path, "-o", out, "--resume", "--lr", "0.5"] + common, timeout: 300)
+    #expect(wrong.status == 1)
+    #expect(wrong.stderrLines.count == 1 && wrong.stderr.contains("options differ"), "stderr: \(wrong.stderr)")
+
+    let resumed = try runGraft(["train", model, data.path, "-o", out, "--resume"] + common, timeout: 300)
+    #expect(resumed.status == 0, "stderr: \(resumed.stderr)")
+    #expect(resumed.stdout.contains("Resuming from"))
+    #expect(try Data(contentsOf: URL(fileURLWithPath: out)) == Data(contentsOf: URL(fileURLWithPath: whole)), "resumed and uninterrupted models differ")
+    #expect(!FileManager.default.fileExists(atPath: out + ".checkpoint"))
+    let a = try JSONDecoder().decode(Report.self, from: Data(contentsOf: URL(fileURLWithPath: whole + ".report.json")))
+    let b = try JSONDecoder().decode(Report.self, from: Data(contentsOf: URL(fileURLWithPath: out + ".report.json")))
+    #expect(a.epochs.map(\.trainLoss) == b.epochs.map(\.trainLoss))
+}
+
+/// 6 images of 3 and 6 of 8 from digits-3v8 in `dir/data`.
+private func smallDigits(in dir: URL) throws -> URL {
+    let source = try digits("digits-3v8")
+    let data = dir.appendingPathComponent("data")
+    for (cls, files) in [("three", ["0003", "0013", "0023", "0045", "0059", "0060"]), ("eight", ["0008", "0018", "0028", "0038", "0040", "0053"])] {
+        let folder = data.appendingPathComponent(cls)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        for f in files {
+            try FileManager.default.copyItem(atPath: "\(source)/\(cls)/\(f).png", toPath: folder.appendingPathComponent("\(f).png").path)
+        }
+    }
+    return data
+}
+
+/// `graft eval` on a model `graft train` wrote takes the backbone's features from the cache
+/// the training filled (the trained model's backbone has the same digest) and gives the
+/// metrics the whole model gives without the cache.
+@Test func evalOfATrainedModelReadsTheTrainingFeatureCache() throws {
+    let dir = try tempFolder("eval-cache")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let data = try smallDigits(in: dir)
+    let cache = dir.appendingPathComponent("cache").path
+    let out = dir.appendingPathComponent("m.onnx").path
+    let train = try runGraft(["train", try Fixtures.realModel(.efficientNetLite0).path, data.path, "-o", out, "--epochs", "3",
+                              "--cache-dir", cache], timeout: 300)
+    #expect(train.status == 0, "stderr: \(train.stderr)")
+    let cached = try runGraft(["eval", out, data.path, "--cache-dir", cache], timeout: 300)
+    #expect(cached.status == 0, "stderr: \(cached.stderr)")
+    #expect(cached.stdout.contains("Features: 12 from the cache, 0 computed"), "stdout: \(cached.stdout)")
+    let a = try runGraft(["eval", out, data.path, "--cache-dir", cache, "--json"], timeout: 300)
+    let b = try runGraft(["eval", out, data.path, "--no-cache", "--json"], timeout: 300)
+    #expect(a.status == 0 && b.status == 0)
+    let ma = try #require(try JSONSerialization.jsonObject(with: Data(a.stdout.utf8)) as? [String: Any])
+    let mb = try #require(try JSONSerialization.jsonObject(with: Data(b.stdout.utf8)) as? [String: Any])
+    #expect(ma["accuracy"] as? Double == mb["accuracy"] as? Double)
+    #expect(ma["confusion"] as? [[Int]] == mb["confusion"] as? [[Int]])
+    let auc = (ma["rocAUC"] as? Double ?? -1) - (mb["rocAUC"] as? Double ?? 1)
+    #expect(abs(auc) < 1e-9)
+}

@@ -18,6 +18,8 @@ struct Eval: ParsableCommand {
     @Flag(help: "Print JSON instead of text.") var json = false
     @Option(help: "Preprocessing preset or keys (when the model file and catalog have none).") var preprocess: String?
     @Flag(help: "Stop at the first unreadable image instead of skipping it.") var strict = false
+    @Flag(help: "Run the whole model on every image without reading or writing the feature cache.") var noCache = false
+    @Option(help: "Folder of the feature cache (default $GRAFT_CACHE/features, else .cache/graft/features).") var cacheDir: String?
 
     func run() throws {
         let graph = try ModelLoader.load(model)
@@ -34,7 +36,16 @@ struct Eval: ParsableCommand {
         }
         let classNames = modelClasses ?? folder.classNames
         let start = Date()
-        let p = try ExportedHeadCheck.rows(graph, input: input, urls: images.map(\.url), progress: json ? nil : "eval")
+        // Backbone features through the cache (shared with graft train), then the head alone; else the whole model.
+        var p: [[Double]?]
+        let cacheDirectory = cacheDir.map { URL(fileURLWithPath: $0) } ?? FeatureCache.defaultDirectory
+        if !noCache, let cached = try CachedClassifierRun.run(graph, input: input, urls: images.map(\.url),
+                                                               cacheDirectory: cacheDirectory, progress: json ? nil : "eval") {
+            p = cached.rows
+            if !json { print("Features: \(cached.fromCache) from the cache, \(cached.computed) computed") }
+        } else {
+            p = try ExportedHeadCheck.rows(graph, input: input, urls: images.map(\.url), progress: json ? nil : "eval")
+        }
         let k = p.lazy.compactMap { $0?.count }.first ?? 0
         guard k >= 2, k >= (mapping.max() ?? 0) + 1 else {
             throw CLIError.invalidOption("the model has \(k) output(s); the data has \(folder.classNames.count) classes")

@@ -48,6 +48,9 @@ struct Train: ParsableCommand {
     @Flag(help: "Compute features without reading or writing the feature cache.") var noCache = false
     @Option(help: "Folder of the feature cache (default $GRAFT_CACHE/features, else .cache/graft/features).") var cacheDir: String?
     @Option(help: "Images per backbone batch.") var featureBatch = 32
+    @Flag(help: "Continue the interrupted run whose checkpoint is OUT.checkpoint (same model, data and options).") var resume = false
+    // A testing hook: stop as Ctrl-C would, after this epoch's checkpoint.
+    @Option(help: .hidden) var stopAfterEpoch: Int?
 
     func validate() throws {
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
@@ -122,11 +125,58 @@ struct Train: ParsableCommand {
         let trainSet = matrix(trainIdx), valSet = matrix(valIdx)
         print("Split: \(trainSet.count) train, \(valSet.count) validation (seed \(seed))")
 
+        // The checkpoint identifies its run by the feature-cache key, the split and the options.
+        let checkpointURL = TrainingCheckpoint.path(forOutput: output)
+        let keys = extractor.digests
+        var split = Digest()
+        for set in [trainSet, valSet] {
+            split.combine("\(set.count) \(set.width) \(set.labels)")
+            set.values.withUnsafeBytes { split.combine($0) }
+        }
+        func checkpoint(_ state: TrainingState) -> TrainingCheckpoint {
+            TrainingCheckpoint(modelDigest: keys.model, preprocessingDigest: keys.preprocessing, splitDigest: split.hex,
+                               classNames: classes, options: options, state: state)
+        }
+        var resumeState: TrainingState?
+        if resume {
+            let saved = try TrainingCheckpoint.read(from: checkpointURL)
+            if let why = saved.mismatch(with: checkpoint(saved.state)) {
+                throw TrainingError.checkpoint(path: checkpointURL.path, reason: why)
+            }
+            resumeState = saved.state
+            let s = saved.state
+            print("Resuming from \(checkpointURL.path): \(s.epochsDone) epoch(s) done"
+                  + (s.batchesDone > 0 ? " and \(s.batchesDone) batch(es) of epoch \(s.epochsDone + 1)" : ""))
+            for e in s.history { printEpoch(e) }
+        }
+
         let trainStart = Date()
-        let result = Trainer.train(trainSet, validation: valSet.count > 0 ? valSet : nil, classes: classes.count, options: options) { e in
-            var line = String(format: "epoch %3d  lr %.2e  loss %.4f  acc %.4f", e.epoch, e.learningRate, e.trainLoss, e.trainAccuracy)
-            if let vl = e.validationLoss, let va = e.validationAccuracy { line += String(format: "  val_loss %.4f  val_acc %.4f", vl, va) }
-            print(line)
+        var epochsSeen = resumeState?.epochsDone ?? 0
+        InterruptFlag.install()
+        let result: TrainingResult
+        do {
+            defer { InterruptFlag.uninstall() }
+            var warned = false
+            result = Trainer.train(trainSet, validation: valSet.count > 0 ? valSet : nil, classes: classes.count, options: options,
+                                       resume: resumeState,
+                                       shouldStop: { InterruptFlag.isRaised || stopAfterEpoch.map { epochsSeen >= $0 } ?? false },
+                                       checkpoint: { state in
+                                           do { try checkpoint(state).write(to: checkpointURL) } catch where !warned {
+                                               warned = true
+                                               FileHandle.standardError.write(Data("graft: cannot write the checkpoint \(checkpointURL.path): \(error)\n".utf8))
+                                           } catch {}
+                                       }) { e in
+                epochsSeen = e.epoch
+                printEpoch(e)
+            }
+        }
+        if let state = result.interruptedState {
+            try checkpoint(state).write(to: checkpointURL)
+            let rerun = CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.filter { $0 != "--resume" }
+            print("Interrupted: checkpoint \(checkpointURL.path) (\(state.epochsDone) epoch(s)"
+                  + (state.batchesDone > 0 ? " + \(state.batchesDone) batch(es)" : "") + "); continue with: "
+                  + (rerun + ["--resume"]).joined(separator: " "))
+            throw ExitCode(130)
         }
         let trainSeconds = Date().timeIntervalSince(trainStart)
         if let reason = result.stopReason {
@@ -177,6 +227,7 @@ struct Train: ParsableCommand {
             throw CLIError.verificationFailed(String(format: "the exported graph's probabilities differ from the trained head's by %.3g", delta))
         }
         try VerifiedWrite.write(exported, to: output, expected: exported, verify: true)
+        try? FileManager.default.removeItem(at: checkpointURL)
 
         let headText = describe(head, classes: classes.count)
         var report = TrainingReport(
@@ -199,6 +250,12 @@ struct Train: ParsableCommand {
         print(MetricsText.render(valMetrics, title: valSet.count > 0 ? "Validation (\(valSet.count) images)" : "Training images (no validation set)"))
         if !extracted.failures.isEmpty { print("Skipped \(extracted.failures.count) unreadable image(s) (listed above; --strict makes this an error)") }
         print("Report: \(output).report.json, \(output).report.svg")
+    }
+
+    private func printEpoch(_ e: EpochRecord) {
+        var line = String(format: "epoch %3d  lr %.2e  loss %.4f  acc %.4f", e.epoch, e.learningRate, e.trainLoss, e.trainAccuracy)
+        if let vl = e.validationLoss, let va = e.validationAccuracy { line += String(format: "  val_loss %.4f  val_acc %.4f", vl, va) }
+        print(line)
     }
 
     private func describe(_ head: DenseHead, classes: Int) -> String {
@@ -236,15 +293,17 @@ enum ExportedHeadCheck {
                                          channelsLast: input.channelsLast)
         let out = try extractor.extract(urls, cacheDirectory: nil, progressLabel: progress)
         let activation = HeadDetector.detect(in: graph)?.activation ?? "none"
-        return out.features.map { row -> [Double]? in
-            guard let row else { return nil }
-            let v = row.map(Double.init)
-            if v.count == 1 {
-                let p = activation == "sigmoid" ? v[0] : HeadMath.sigmoid(v[0])
-                return [1 - p, p]
-            }
-            return activation == "softmax" ? v : HeadMath.softmax(v, classes: v.count)
+        return out.features.map { row in row.map { probabilities(fromOutput: $0, activation: activation) } }
+    }
+
+    /// One image's class probabilities from the model's output row (one unit: `[1 − p, p]`).
+    static func probabilities(fromOutput row: [Float], activation: String) -> [Double] {
+        let v = row.map(Double.init)
+        if v.count == 1 {
+            let p = activation == "sigmoid" ? v[0] : HeadMath.sigmoid(v[0])
+            return [1 - p, p]
         }
+        return activation == "softmax" ? v : HeadMath.softmax(v, classes: v.count)
     }
 
     /// `[n, K]` probabilities of images that must all be readable.
