@@ -134,16 +134,7 @@ public struct FeatureExtractor {
     /// `[N, 3, H, W]` → NHWC when the model wants it.
     func feed(_ nchw: Tensor) -> Tensor {
         guard channelsLast else { return nchw }
-        let (n, c, h, w) = (nchw.shape[0], nchw.shape[1], nchw.shape[2], nchw.shape[3])
-        var out = Tensor(zeros: [n, h, w, c])
-        nchw.withUnsafeFloats { src in
-            out.withUnsafeMutableFloats { dst in
-                for b in 0..<n { for ch in 0..<c { for y in 0..<h { for x in 0..<w {
-                    dst[((b * h + y) * w + x) * c + ch] = src[((b * c + ch) * h + y) * w + x]
-                } } } }
-            }
-        }
-        return out
+        return nchw.channelsLast()
     }
 }
 
