@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Inference throughput: Graft's runtime vs onnxruntime, same models, same inputs, one run.
 
-    swift build --scratch-path .build-runtime -c release --product InferenceBenchmark
+    swift build -c release --product InferenceBenchmark
     /tmp/graft-venv/bin/python Benchmarks/inference.py [--seconds 3] [--batches 1,32] \
-        [--rounds 3] [--scratch-path .build-runtime | --graft PATH] [--models efficientnet_lite0,open_nsfw]
+        [--rounds 3] [--scratch-path .build | --graft PATH] [--models efficientnet_lite0,open_nsfw]
 
 Graft runs in its own process (<scratch-path>/release/InferenceBenchmark, one
 process per model); onnxruntime runs in a child process per model with
@@ -59,7 +59,7 @@ def main():
     ap.add_argument("--seconds", type=float, default=3.0)
     ap.add_argument("--batches", default="1,32")
     ap.add_argument("--rounds", type=int, default=1, help="alternate engines this many times; best round kept")
-    ap.add_argument("--scratch-path", default=".build-runtime", help="SwiftPM scratch path holding release/InferenceBenchmark")
+    ap.add_argument("--scratch-path", default=".build", help="SwiftPM scratch path holding release/InferenceBenchmark")
     ap.add_argument("--graft", help="path of the InferenceBenchmark binary (overrides --scratch-path)")
     ap.add_argument("--models", default=",".join(MODELS), help="comma-separated subset of " + ", ".join(MODELS))
     args = ap.parse_args()
