@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "Runtime", dependencies: ["GraphIR", "COpenBLAS"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked", "-Xcc", "-march=x86-64-v3"]), .swiftLanguageMode(.v5)]),
         .target(name: "Training", dependencies: ["Runtime", "ImageData", "Surgery", "GraphIR", "HDF5Support"]),
-        .executableTarget(name: "InferenceBenchmark", dependencies: ["Runtime", "ONNXFormat"],
+        .executableTarget(name: "InferenceBenchmark", dependencies: ["Runtime", "ONNXFormat", "KerasFormat", "Surgery"],
                           path: "Benchmarks/InferenceBenchmark"),
         .executableTarget(name: "GraftCLI", dependencies: [
             "ONNXFormat", "KerasFormat", "Surgery", "Runtime", "ImageData", "Training",

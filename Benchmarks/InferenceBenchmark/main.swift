@@ -7,6 +7,8 @@
 // per op family. The input is the deterministic formula the parity tests
 // use: x[i] = sin(0.37 * i) * 1.5 over the flat index.
 import Foundation
+import KerasFormat
+import Surgery
 import ONNXFormat
 import Runtime
 import TensorCore
@@ -53,7 +55,10 @@ while i < args.count {
 }
 
 let loadStart = now()
-let graph = try ONNXImporter.load(url: URL(fileURLWithPath: modelPath))
+let modelURL = URL(fileURLWithPath: modelPath)
+let imported = modelPath.hasSuffix(".onnx") ? try ONNXImporter.load(url: modelURL) : try KerasImporter.load(url: modelURL)
+// What `graft bench` and `graft predict` run: the simplified graph (outputs unchanged, checked by the tests).
+let graph = try Simplifier.simplify(imported).0
 let plan = try Planner.compile(graph)
 let loadSeconds = now() - loadStart
 

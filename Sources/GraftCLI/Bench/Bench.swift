@@ -26,8 +26,8 @@ struct Bench: ParsableCommand {
     @Option(help: "Timed runs.")
     var iterations = 20
 
-    @Flag(help: "Simplify the graph first (fold constants, fuse BatchNorm and pads).")
-    var simplify = false
+    @Flag(help: "Run the graph as imported, without simplifying it first (folding constants, BatchNorm and pads).")
+    var noSimplify = false
 
     @Flag(help: "Print JSON instead of text.")
     var json = false
@@ -41,7 +41,7 @@ struct Bench: ParsableCommand {
     func run() throws {
         if let threads { RuntimeConfiguration.threads = threads }
         var graph = try ModelLoader.load(model)
-        if simplify { graph = try SimplifyStep.run(graph) }
+        if !noSimplify { graph = try SimplifyStep.run(graph) }
         var inputs: [String: Tensor] = [:]
         for input in graph.inputs {
             let shape = [batch] + input.type.shape.dims.dropFirst().map { $0.value ?? 1 }
