@@ -56,6 +56,16 @@ public struct DenseHead: Sendable, Equatable, Codable {
     /// dropout from `random` when `dropout > 0`).
     public func lossAndGradients(_ x: [Double], rows n: Int, labels: [Int], weights: [Double]?, smoothing: Double,
                                  random: inout SeededRandom?) -> (loss: Double, gradients: [[Double]]) {
+        let r = lossAndGradients(x, rows: n, labels: labels, weights: weights, smoothing: smoothing, random: &random,
+                                 inputGradient: false)
+        return (r.loss, r.gradients)
+    }
+
+    /// As above, and with `inputGradient` also `∂loss/∂x` `[n, features]` — what fine-tuning
+    /// passes back into the backbone (empty otherwise).
+    public func lossAndGradients(_ x: [Double], rows n: Int, labels: [Int], weights: [Double]?, smoothing: Double,
+                                 random: inout SeededRandom?, inputGradient: Bool)
+        -> (loss: Double, gradients: [[Double]], input: [Double]) {
         var h = x, width = features, p = 0
         var preActivation: [Double] = [], mask: [Double]? = nil
         if let hidden {
@@ -73,13 +83,16 @@ public struct DenseHead: Sendable, Equatable, Codable {
             ? Loss.binaryCrossEntropy(logits: z, labels: labels, weights: weights, smoothing: smoothing)
             : Loss.softmaxCrossEntropy(logits: z, classes: units, labels: labels, weights: weights, smoothing: smoothing)
         let last = HeadMath.denseBackward(h, rows: n, inputs: width, weight: parameters[p], outputs: units,
-                                          gradient: dz, needInput: hidden != nil)
-        guard let hidden else { return (loss, [last.dw, last.db]) }
+                                          gradient: dz, needInput: hidden != nil || inputGradient)
+        guard let hidden else {
+            let dx = mask.map { HeadMath.dropout(last.dx, mask: $0) } ?? last.dx
+            return (loss, [last.dw, last.db], inputGradient ? dx : [])
+        }
         var dh = last.dx
         if let mask { dh = HeadMath.dropout(dh, mask: mask) }
         dh = HeadMath.reluBackward(preActivation, gradient: dh)
         let first = HeadMath.denseBackward(x, rows: n, inputs: features, weight: parameters[0], outputs: hidden,
-                                           gradient: dh, needInput: false)
-        return (loss, [first.dw, first.db, last.dw, last.db])
+                                           gradient: dh, needInput: inputGradient)
+        return (loss, [first.dw, first.db, last.dw, last.db], first.dx)
     }
 }

@@ -25,31 +25,44 @@ public struct Optimizer: Sendable, Codable, Equatable {
         self.weightDecay = weightDecay
     }
 
-    /// One update with learning rate `lr`; `decays[i]` says whether weight decay applies to parameter i.
-    public mutating func step(_ parameters: inout [[Double]], gradients: [[Double]], lr: Double, decays: [Bool]) {
+    /// One update with learning rate `lr`; `decays[i]` says whether weight decay applies to parameter i,
+    /// `lrScales[i]` (default 1) multiplies the rate for parameter i (per-block rates in fine-tuning).
+    public mutating func step(_ parameters: inout [[Double]], gradients: [[Double]], lr: Double, decays: [Bool],
+                              lrScales: [Double]? = nil) {
         if first.isEmpty {
             first = parameters.map { [Double](repeating: 0, count: $0.count) }
             second = first
         }
         steps += 1
         let t = Double(steps)
+        let correction1 = 1 - pow(beta1, t), correction2 = 1 - pow(beta2, t)
         for p in parameters.indices {
             let wd = decays[p] ? weightDecay : 0
-            for i in parameters[p].indices {
-                var g = gradients[p][i]
-                switch kind {
-                case .sgd:
-                    g += wd * parameters[p][i]
-                    first[p][i] = momentum * first[p][i] + g
-                    parameters[p][i] -= lr * first[p][i]
-                case .adam, .adamw:
-                    if kind == .adam { g += wd * parameters[p][i] }
-                    first[p][i] = beta1 * first[p][i] + (1 - beta1) * g
-                    second[p][i] = beta2 * second[p][i] + (1 - beta2) * g * g
-                    let mHat = first[p][i] / (1 - pow(beta1, t))
-                    let vHat = second[p][i] / (1 - pow(beta2, t))
-                    if kind == .adamw { parameters[p][i] -= lr * wd * parameters[p][i] }
-                    parameters[p][i] -= lr * mHat / (vHat.squareRoot() + epsilon)
+            let rate = lr * (lrScales?[p] ?? 1)
+            let (kind, momentum, beta1, beta2, epsilon) = (kind, momentum, beta1, beta2, epsilon)
+            parameters[p].withUnsafeMutableBufferPointer { w in
+                first[p].withUnsafeMutableBufferPointer { m in
+                    second[p].withUnsafeMutableBufferPointer { v in
+                        gradients[p].withUnsafeBufferPointer { grad in
+                            for i in 0..<w.count {
+                                var g = grad[i]
+                                switch kind {
+                                case .sgd:
+                                    g += wd * w[i]
+                                    m[i] = momentum * m[i] + g
+                                    w[i] -= rate * m[i]
+                                case .adam, .adamw:
+                                    if kind == .adam { g += wd * w[i] }
+                                    m[i] = beta1 * m[i] + (1 - beta1) * g
+                                    v[i] = beta2 * v[i] + (1 - beta2) * g * g
+                                    let mHat = m[i] / correction1
+                                    let vHat = v[i] / correction2
+                                    if kind == .adamw { w[i] -= rate * wd * w[i] }
+                                    w[i] -= rate * mHat / (vHat.squareRoot() + epsilon)
+                                }
+                            }
+                        }
+                    }
                 }
             }
         }

@@ -26,6 +26,8 @@ public struct TrainingReport: Sendable, Codable {
     /// Metrics of the final head on the validation images (on the training images without a validation set).
     public var validation: Metrics
     public var train: Metrics
+    /// Fine-tuning after the head, when asked for (`--fine-tune-blocks`, `--fine-tune-stages`).
+    public var fineTune: FineTuneSummary? = nil
 
     public init(model: String, data: String, output: String, classNames: [String], head: String, options: TrainingOptions,
                 images: Int, trainImages: Int, validationImages: Int, skippedImages: [String], featureSeconds: Double,
@@ -46,6 +48,20 @@ public struct TrainingReport: Sendable, Codable {
     }
 }
 
+/// The fine-tuning part of a report.
+public struct FineTuneSummary: Sendable, Codable {
+    public var options: FineTuneOptions
+    public var stages: [FineTuneStageRecord]
+    /// True when Ctrl-C ended fine-tuning (the best weights so far were exported).
+    public var interrupted: Bool
+
+    public init(options: FineTuneOptions, stages: [FineTuneStageRecord], interrupted: Bool) {
+        self.options = options
+        self.stages = stages
+        self.interrupted = interrupted
+    }
+}
+
 /// Hand-written SVG of a training report: loss and accuracy curves, the confusion
 /// matrix, and for two classes the ROC curve. Opens in any browser.
 public enum ReportSVG {
@@ -59,15 +75,25 @@ public enum ReportSVG {
         <text x="10" y="18" font-size="14">\(escape("graft train: \(r.model) on \(r.data) — \(r.head); validation accuracy \(pct(r.validation.accuracy))"))</text>
 
         """
-        let epochs = r.epochs.map { Double($0.epoch) }
+        // Fine-tuning epochs continue the head's curves; the dashed line marks where it began.
+        let all = r.epochs + (r.fineTune?.stages.flatMap(\.epochs) ?? [])
+        let epochs = all.indices.map { Double($0 + 1) }
+        let marker = r.fineTune == nil ? Double(r.bestEpoch) : Double(r.epochs.count) + 0.5
         s += linePanel(x0: 10, y0: 40, w: pw - 20, h: ph, title: "loss", xs: epochs,
-                       series: [("train", "#1f77b4", r.epochs.map(\.trainLoss)),
-                                ("validation", "#d62728", r.epochs.compactMap(\.validationLoss))],
-                       yRange: nil, marker: Double(r.bestEpoch))
+                       series: [("train", "#1f77b4", all.map(\.trainLoss)),
+                                ("validation", "#d62728", all.compactMap(\.validationLoss))],
+                       yRange: nil, marker: marker)
         s += linePanel(x0: 10 + pw, y0: 40, w: pw - 20, h: ph, title: "accuracy", xs: epochs,
-                       series: [("train", "#1f77b4", r.epochs.map(\.trainAccuracy)),
-                                ("validation", "#d62728", r.epochs.compactMap(\.validationAccuracy))],
-                       yRange: nil, marker: Double(r.bestEpoch))
+                       series: [("train", "#1f77b4", all.map(\.trainAccuracy)),
+                                ("validation", "#d62728", all.compactMap(\.validationAccuracy))],
+                       yRange: nil, marker: marker)
+        if let f = r.fineTune {
+            let drift = f.stages.last?.epochs.last?.batchNormDrift
+            let text = "fine-tuned after epoch \(r.epochs.count): " + f.stages.map { "\($0.blocks.count) block(s) × \($0.epochs.count) epochs" }
+                .joined(separator: ", ") + ", BatchNorm \(f.options.batchNorm.rawValue)"
+                + (drift.map { String(format: " — moving means drifted %.2f σ from the pretrained ones", $0) } ?? "")
+            s += "<text x=\"10\" y=\"\(ph + 54)\" fill=\"\((drift ?? 0) > 0.5 ? "#d62728" : "#333")\">\(escape(text))</text>\n"
+        }
         s += confusionPanel(x0: 10 + 2 * pw, y0: 40, w: pw - 20, h: ph, matrix: r.validation.confusion, names: r.classNames)
         if let roc = r.validation.roc {
             s += linePanel(x0: 10 + 3 * pw, y0: 40, w: pw - 20, h: ph,

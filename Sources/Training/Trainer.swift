@@ -60,6 +60,9 @@ public struct EpochRecord: Sendable, Codable, Equatable {
     public var validationLoss: Double?
     public var validationAccuracy: Double?
     public var seconds: Double
+    /// Fine-tuning with `--bn train`: how far the moving means moved from the pretrained ones,
+    /// in pretrained standard deviations (mean over channels and layers).
+    public var batchNormDrift: Double? = nil
 }
 
 public struct TrainingResult: Sendable {

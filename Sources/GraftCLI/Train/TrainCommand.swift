@@ -49,6 +49,17 @@ struct Train: ParsableCommand {
     @Option(help: "Folder of the feature cache (default $GRAFT_CACHE/features, else .cache/graft/features).") var cacheDir: String?
     @Option(help: "Images per backbone batch.") var featureBatch = 32
     @Flag(help: "Continue the interrupted run whose checkpoint is OUT.checkpoint (same model, data and options).") var resume = false
+    @Option(help: "After the head, fine-tune the last K blocks of the backbone with it (see 'graft freeze --list-blocks').")
+    var fineTuneBlocks: Int?
+    @Option(help: "Staged unfreezing, e.g. 1,2,4: the last block, then two, then four; --fine-tune-epochs each.")
+    var fineTuneStages: String?
+    @Option(help: "Epochs of fine-tuning (per stage).") var fineTuneEpochs = 5
+    @Option(help: "Learning rate of the last block and the head while fine-tuning.") var fineTuneLr = 1e-5
+    @Option(help: "Each block deeper into the backbone gets this factor of the next one's rate (1: one rate).")
+    var lrDecayPerBlock = 1.0
+    @Option(help: "BatchNorm while fine-tuning: frozen (inference mode), affine (train scale and shift) or train (also update the statistics).")
+    var bn = "frozen"
+    @Option(help: "With --bn train: moving = m · moving + (1 − m) · batch.") var bnMomentum = 0.99
     // A testing hook: stop as Ctrl-C would, after this epoch's checkpoint.
     @Option(help: .hidden) var stopAfterEpoch: Int?
 
@@ -69,9 +80,15 @@ struct Train: ParsableCommand {
         if let p = patience, p < 1 { throw ValidationError("--patience must be at least 1") }
     }
 
+    var fineTuneFlags: FineTuneFlags {
+        FineTuneFlags(blocks: fineTuneBlocks, stages: fineTuneStages, epochs: fineTuneEpochs, lr: fineTuneLr,
+                      lrDecayPerBlock: lrDecayPerBlock, bn: bn, bnMomentum: bnMomentum)
+    }
+
     func run() throws {
-        // Everything that can be wrong with the output path is reported before any work.
+        // Everything that can be wrong with the output path or the options is reported before any work.
         try OutputPath.check(output)
+        let fineTune = try fineTuneFlags.options()
         let started = Date()
         let graph = try ModelLoader.load(model)
         let input = try ModelInput(graph: graph, option: preprocess)
@@ -122,7 +139,7 @@ struct Train: ParsableCommand {
             LabeledFeatures(values: idx.flatMap { extracted.features[$0]!.map(Double.init) }, width: extracted.width,
                             labels: idx.map { all[$0].label })
         }
-        let trainSet = matrix(trainIdx), valSet = matrix(valIdx)
+        var trainSet = matrix(trainIdx), valSet = matrix(valIdx)
         print("Split: \(trainSet.count) train, \(valSet.count) validation (seed \(seed))")
 
         // The checkpoint identifies its run by the feature-cache key, the split and the options.
@@ -178,12 +195,32 @@ struct Train: ParsableCommand {
                   + (rerun + ["--resume"]).joined(separator: " "))
             throw ExitCode(130)
         }
-        let trainSeconds = Date().timeIntervalSince(trainStart)
         if let reason = result.stopReason {
             FileHandle.standardError.write(Data("graft: \(reason)\n".utf8))
         }
-        // A head in Float, as the exported model computes it.
         var head = result.head
+        var fineTuned: FineTuneResult?
+        if let fineTune {
+            let source = BoundaryActivationSource(
+                input: input, trainURLs: trainIdx.map { all[$0].url }, validationURLs: valIdx.map { all[$0].url },
+                cacheDirectory: noCache ? nil : cacheDir.map { URL(fileURLWithPath: $0) } ?? FeatureCache.defaultDirectory,
+                batchSize: featureBatch)
+            InterruptFlag.install()
+            defer { InterruptFlag.uninstall() }
+            let tuned = try FineTuner.run(
+                backbone: backbone, head: head, options: fineTune, training: options,
+                trainLabels: trainSet.labels, validationLabels: valSet.labels, classes: classes.count,
+                activationsAt: { try source.compute($0, prefix: $1) }, shouldStop: { InterruptFlag.isRaised },
+                epochDone: { printEpoch($0, prefix: "fine-tune ") })
+            if tuned.interrupted { FileHandle.standardError.write(Data("graft: fine-tuning interrupted; exporting the best weights so far\n".utf8)) }
+            for stage in tuned.stages { if let reason = stage.stopReason { FileHandle.standardError.write(Data("graft: \(reason)\n".utf8)) } }
+            head = tuned.head
+            trainSet.values = tuned.trainFeatures
+            valSet.values = tuned.validationFeatures
+            fineTuned = tuned
+        }
+        let trainSeconds = Date().timeIntervalSince(trainStart)
+        // A head in Float, as the exported model computes it.
         head.parameters = head.parameters.map { $0.map { Double(Float($0)) } }
 
         let evaluated = valSet.count > 0 ? valSet : trainSet
@@ -199,6 +236,11 @@ struct Train: ParsableCommand {
 
         // The exported graph: the model with the new head (GraftHead cuts the old one), trained weights, frozen backbone.
         var exported = graph
+        if let fineTuned {
+            for (name, parameter) in fineTuned.backbone.parameters where exported.parameters[name] != nil {
+                exported.parameters[name]!.tensor = parameter.tensor
+            }
+        }
         let kind: HeadSpec.Kind = classes.count == 2 ? .binary(softmax: softmax) : .classes(classes.count)
         let spec = HeadSpec(kind: kind, hidden: hidden, dropout: dropout > 0 ? Float(dropout) : nil, labels: classes, seed: seed)
         let grafted = try GraftHead(spec).apply(to: &exported)
@@ -207,8 +249,15 @@ struct Train: ParsableCommand {
             precondition(old.elementCount == values.count, "head parameter \(name) size")
             exported.parameters[name]!.tensor = Tensor(shape: old.shape, scalars: values.map(Float.init))
         }
-        let headParameters = Set(grafted.parameters)
-        for name in exported.parameters.keys where !headParameters.contains(name) {
+        // Trainable in the exported model: the head, and the weights fine-tuning trained (BatchNorm's
+        // scale and shift only with --bn affine or train), so a later run sees the same split.
+        var trainableParameters = Set(grafted.parameters)
+        if let fineTune, let stage = fineTuned?.stages.last {
+            trainableParameters.formUnion(FineTuner.trainedParameters(of: exported, blocks: Set(stage.blocks), backbone: backbone,
+                                                                      batchNorm: fineTune.batchNorm))
+            exported.metadata.properties["graft.fine_tuned"] = "\(stage.blocks.joined(separator: ",")); bn=\(fineTune.batchNorm.rawValue)"
+        }
+        for name in exported.parameters.keys where !trainableParameters.contains(name) {
             exported.parameters[name]!.trainable = false
         }
         exported.metadata.preprocessing = input.preprocessing
@@ -218,8 +267,8 @@ struct Train: ParsableCommand {
 
         // The exported graph must compute what was evaluated: check on a few validation images.
         let probe = Array((valIdx.isEmpty ? trainIdx : valIdx).prefix(8))
-        let probeFeatures = matrix(probe)
-        let want = head.probabilities(probeFeatures.values, rows: probe.count)
+        let probeSet = valIdx.isEmpty ? trainSet : valSet  // its rows follow valIdx / trainIdx
+        let want = head.probabilities(Array(probeSet.values[..<(probe.count * probeSet.width)]), rows: probe.count)
         let got = try ExportedHeadCheck.probabilities(exported, input: input, urls: probe.map { all[$0].url })
         let delta = zip(want, got).map { abs($0 - $1) }.max() ?? 0
         print(String(format: "Check: the exported graph reproduces the trained head on %d images (largest |Δp| %.2e)", probe.count, delta))
@@ -237,6 +286,9 @@ struct Train: ParsableCommand {
             featuresFromCache: extracted.fromCache, trainSeconds: trainSeconds, epochs: result.history,
             bestEpoch: result.bestEpoch, stopReason: result.stopReason, thresholdRule: thresholdFor, threshold: threshold,
             validation: valMetrics, train: trainMetrics)
+        if let fineTune, let fineTuned {
+            report.fineTune = FineTuneSummary(options: fineTune, stages: fineTuned.stages, interrupted: fineTuned.interrupted)
+        }
         report.trainFiles = trainIdx.map { all[$0].url.path }
         report.validationFiles = valIdx.map { all[$0].url.path }
         try AtomicFile.write(try report.json(), to: URL(fileURLWithPath: output + ".report.json"))
@@ -246,14 +298,19 @@ struct Train: ParsableCommand {
         print("== graft train: \(URL(fileURLWithPath: model).lastPathComponent) → \(output)")
         print("Head: \(headText); best epoch \(result.bestEpoch) of \(result.history.count)"
               + (result.stopReason.map { " (\($0))" } ?? ""))
+        for (i, stage) in (fineTuned?.stages ?? []).enumerated() {
+            print("Fine-tune stage \(i + 1): \(stage.blocks.joined(separator: ", ")) — best epoch \(stage.bestEpoch) of \(stage.epochs.count), "
+                  + String(format: "%.2f s (%.3f s per epoch)", stage.trainSeconds, stage.trainSeconds / Double(max(stage.epochs.count, 1)))
+                  + (stage.epochs.last?.batchNormDrift.map { String(format: "; BatchNorm moving means drifted %.2f σ", $0) } ?? ""))
+        }
         print(String(format: "Time: features %.2f s, training %.2f s, total %.2f s", extracted.seconds, trainSeconds, Date().timeIntervalSince(started)))
         print(MetricsText.render(valMetrics, title: valSet.count > 0 ? "Validation (\(valSet.count) images)" : "Training images (no validation set)"))
         if !extracted.failures.isEmpty { print("Skipped \(extracted.failures.count) unreadable image(s) (listed above; --strict makes this an error)") }
         print("Report: \(output).report.json, \(output).report.svg")
     }
 
-    private func printEpoch(_ e: EpochRecord) {
-        var line = String(format: "epoch %3d  lr %.2e  loss %.4f  acc %.4f", e.epoch, e.learningRate, e.trainLoss, e.trainAccuracy)
+    private func printEpoch(_ e: EpochRecord, prefix: String = "") {
+        var line = prefix + String(format: "epoch %3d  lr %.2e  loss %.4f  acc %.4f", e.epoch, e.learningRate, e.trainLoss, e.trainAccuracy)
         if let vl = e.validationLoss, let va = e.validationAccuracy { line += String(format: "  val_loss %.4f  val_acc %.4f", vl, va) }
         print(line)
     }
