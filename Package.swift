@@ -35,6 +35,9 @@ let package = Package(
         ]),
         .target(name: "Runtime", dependencies: ["GraphIR", "COpenBLAS"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked", "-Xcc", "-march=x86-64-v3"]), .swiftLanguageMode(.v5)]),
+        // Forward and backward of a trainable trailing subgraph (fine-tuning the last blocks).
+        .target(name: "Backprop", dependencies: ["GraphIR", "TensorCore", "COpenBLAS", "Surgery"],
+                swiftSettings: [.unsafeFlags(["-Ounchecked", "-Xcc", "-march=x86-64-v3"]), .swiftLanguageMode(.v5)]),
         .target(name: "Training", dependencies: ["Runtime", "ImageData", "Surgery", "GraphIR", "HDF5Support"]),
         .executableTarget(name: "InferenceBenchmark", dependencies: ["Runtime", "ONNXFormat", "KerasFormat", "Surgery"],
                           path: "Benchmarks/InferenceBenchmark"),
@@ -42,6 +45,9 @@ let package = Package(
             "ONNXFormat", "KerasFormat", "Surgery", "Runtime", "ImageData", "Training",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+
+        .executableTarget(name: "BackpropBenchmark", dependencies: ["Backprop", "Surgery", "KerasFormat", "ONNXFormat"],
+                          path: "Benchmarks/BackpropBenchmark"),
 
         // Benchmarks (no framework): run by the scripts in Benchmarks/, never by tests.
         .executableTarget(name: "LoadBenchmark", dependencies: ["ONNXFormat", "KerasFormat"],
@@ -57,6 +63,7 @@ let package = Package(
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "ONNXFormat", "KerasFormat", "TestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "ONNXNodeTests", dependencies: ["ONNXFormat", "Runtime", "TestSupport"]),
+        .testTarget(name: "BackpropTests", dependencies: ["Backprop", "Runtime", "Surgery", "ONNXFormat", "KerasFormat", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["GraftCLI", "ONNXFormat", "KerasFormat", "Runtime", "TestSupport"]),
     ]

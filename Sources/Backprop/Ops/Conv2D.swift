@@ -1,0 +1,257 @@
+import GraphIR
+
+/// 2-D convolution, channel-major (CNHW) in and out. Inputs: x, w (OIHW), bias (optional).
+///
+/// - 1×1, stride 1, no padding, one group: `Y[O, NHW] = W[O, C] · X[C, NHW]`, one GEMM;
+///   backward `dW = dY · Xᵀ` and `dX = Wᵀ · dY`, one GEMM each.
+/// - depthwise (`group == C == O`): direct loops per channel plane, channels split over the cores.
+/// - otherwise: per group im2col into `[Cg·kh·kw, N·Ho·Wo]` + GEMM; backward GEMMs + col2im.
+final class Conv2DKernel: Kernel {
+    let node: NodeRef
+    let a: Conv2DAttributes
+    let cols = FloatBuffer()
+    let dcols = FloatBuffer()
+    // Geometry of the last forward.
+    var n = 0, c = 0, h = 0, w = 0, o = 0, ho = 0, wo = 0, kh = 0, kw = 0
+    var padT = 0, padL = 0, sh = 1, sw = 1, dh = 1, dw = 1, groups = 1
+
+    init(_ node: NodeRef, _ a: Conv2DAttributes) { self.node = node; self.a = a }
+
+    private var isPointwise: Bool {
+        kh == 1 && kw == 1 && sh == 1 && sw == 1 && padT == 0 && padL == 0 && ho == h && wo == w && groups == 1
+    }
+    private var isDepthwise: Bool { groups == c && o == c && groups > 1 }
+
+    func forward(_ e: Engine) throws {
+        let xs = e.slots[node.inputs[0]], ws = e.slots[node.inputs[1]]
+        guard xs.shape.count == 4, ws.shape.count == 4 else { throw node.error("needs a 4-D input and OIHW weights, got \(xs.shape) and \(ws.shape)") }
+        (n, c, h, w) = (xs.shape[0], xs.shape[1], xs.shape[2], xs.shape[3])
+        (o, kh, kw) = (ws.shape[0], ws.shape[2], ws.shape[3])
+        groups = a.group
+        (sh, sw, dh, dw) = (a.strides[0], a.strides[1], a.dilations[0], a.dilations[1])
+        guard c % groups == 0, o % groups == 0, ws.shape[1] == c / groups else {
+            throw node.error("weights \(ws.shape) do not fit input \(xs.shape) with \(groups) groups")
+        }
+        let pads = Padding.explicitPads(a.autoPad, pads: a.pads, inputHW: [h, w], kernel: [kh, kw], strides: [sh, sw], dilations: [dh, dw])
+        (padT, padL) = (pads[0], pads[1])
+        ho = Padding.outputSize(input: h, kernel: kh, stride: sh, dilation: dh, padBegin: pads[0], padEnd: pads[2])
+        wo = Padding.outputSize(input: w, kernel: kw, stride: sw, dilation: dw, padBegin: pads[1], padEnd: pads[3])
+        let x = e.data(node.inputs[0], cnhw: true, key: 1)
+        let wt = UnsafePointer(ws.data.pointer)
+        let y = e.output(node.outputs[0], shape: [n, o, ho, wo], cnhw: true)
+        let spatial = n * ho * wo
+        if isPointwise {
+            BLAS.sgemm(m: o, n: spatial, k: c, a: wt, lda: c, b: x, ldb: spatial, c: y, ldc: spatial)
+        } else if isDepthwise {
+            depthwiseForward(x, wt, y)
+        } else {
+            let cg = c / groups, og = o / groups, rows = cg * kh * kw
+            let col = cols.ensure(rows * spatial)
+            for g in 0..<groups {
+                im2col(x + g * cg * n * h * w, channels: cg, col)
+                BLAS.sgemm(m: og, n: spatial, k: rows, a: wt + g * og * rows, lda: rows, b: col, ldb: spatial,
+                           c: y + g * og * spatial, ldc: spatial)
+            }
+        }
+        if node.inputs.count > 2, node.inputs[2] >= 0 {
+            let b = e.slots[node.inputs[2]].data.pointer
+            Parallel.forRanges(o, work: o * spatial) { r in
+                for oc in r { let row = y + oc * spatial, bv = b[oc]; for i in 0..<spatial { row[i] += bv } }
+            }
+        }
+    }
+
+    func backward(_ e: Engine) throws {
+        let xi = node.inputs[0], wi = node.inputs[1]
+        let dy = e.grad(node.outputs[0], cnhw: true, key: 0)
+        let spatial = n * ho * wo
+        if node.inputs.count > 2, node.inputs[2] >= 0, e.slots[node.inputs[2]].needsGrad {
+            let (db, assign) = e.gradTarget(node.inputs[2])
+            for oc in 0..<o {
+                var s: Float = 0
+                let row = dy + oc * spatial
+                for i in 0..<spatial { s += row[i] }
+                db[oc] = assign ? s : db[oc] + s
+            }
+        }
+        let needW = e.slots[wi].needsGrad, needX = e.slots[xi].needsGrad
+        guard needW || needX else { return }
+        let x = e.data(xi, cnhw: true, key: 1)
+        let wt = UnsafePointer(e.slots[wi].data.pointer)
+        let xcnhw = e.slots[xi].cnhw || e.slots[xi].shape.count != 4
+        if isPointwise {
+            if needW {
+                let (dW, assign) = e.gradTarget(wi)
+                BLAS.sgemm(transB: true, m: o, n: c, k: spatial, a: dy, lda: spatial, b: x, ldb: spatial,
+                           beta: assign ? 0 : 1, c: dW, ldc: c)
+            }
+            if needX {
+                if xcnhw {
+                    let (dX, assign) = e.gradTarget(xi)
+                    BLAS.sgemm(transA: true, m: c, n: spatial, k: o, a: wt, lda: c, b: dy, ldb: spatial,
+                               beta: assign ? 0 : 1, c: dX, ldc: spatial)
+                } else {
+                    let tmp = dcols.ensure(c * spatial)
+                    BLAS.sgemm(transA: true, m: c, n: spatial, k: o, a: wt, lda: c, b: dy, ldb: spatial, c: tmp, ldc: spatial)
+                    e.addGrad(xi, tmp, srcCNHW: true)
+                }
+            }
+            return
+        }
+        if isDepthwise {
+            let dW: UnsafeMutablePointer<Float>? = needW ? e.gradAccumulator(wi) : nil
+            var dX: UnsafeMutablePointer<Float>? = nil
+            if needX { dX = xcnhw ? e.gradAccumulator(xi) : { let t = dcols.ensure(c * n * h * w); t.initialize(repeating: 0, count: c * n * h * w); return t }() }
+            depthwiseBackward(x, wt, dy, dW, dX)
+            if needX && !xcnhw { e.addGrad(xi, dX!, srcCNHW: true) }
+            return
+        }
+        let cg = c / groups, og = o / groups, rows = cg * kh * kw
+        let col = cols.ensure(rows * spatial)
+        let dW: UnsafeMutablePointer<Float>? = needW ? e.gradAccumulator(wi) : nil
+        var dX: UnsafeMutablePointer<Float>? = nil
+        let planeCount = c * n * h * w
+        let dxBuffer = FloatBuffer()
+        if needX {
+            dX = xcnhw ? e.gradAccumulator(xi) : dxBuffer.ensure(planeCount)
+            if !xcnhw { dX!.initialize(repeating: 0, count: planeCount) }
+        }
+        let dcol = needX ? dcols.ensure(rows * spatial) : col
+        for g in 0..<groups {
+            if let dW {
+                im2col(x + g * cg * n * h * w, channels: cg, col)
+                BLAS.sgemm(transB: true, m: og, n: rows, k: spatial, a: dy + g * og * spatial, lda: spatial,
+                           b: col, ldb: spatial, beta: 1, c: dW + g * og * rows, ldc: rows)
+            }
+            if let dX {
+                BLAS.sgemm(transA: true, m: rows, n: spatial, k: og, a: wt + g * og * rows, lda: rows,
+                           b: dy + g * og * spatial, ldb: spatial, c: dcol, ldc: spatial)
+                col2im(dcol, channels: cg, dX + g * cg * n * h * w)
+            }
+        }
+        if needX && !xcnhw { e.addGrad(xi, dX!, srcCNHW: true) }
+    }
+
+    /// The output columns `[lo, hi)` whose input column `ox * s - pad + k * d` lies in `[0, size)`.
+    @inline(__always)
+    private func validRange(out: Int, size: Int, stride s: Int, pad: Int, offset k: Int, dilation d: Int) -> (Int, Int) {
+        let shift = k * d - pad
+        // ox * s + shift >= 0  and  ox * s + shift <= size - 1
+        let lo = shift >= 0 ? 0 : (-shift + s - 1) / s
+        let hiIncl = size - 1 - shift
+        let hi = hiIncl < 0 ? 0 : min(out, hiIncl / s + 1)
+        return (lo, max(lo, hi))
+    }
+
+    /// `[channels, N, H, W]` → columns `[channels·kh·kw, N·Ho·Wo]`.
+    private func im2col(_ x: UnsafePointer<Float>, channels: Int, _ col: UnsafeMutablePointer<Float>) {
+        let (n, h, w, ho, wo, kh, kw) = (self.n, self.h, self.w, self.ho, self.wo, self.kh, self.kw)
+        let (sh, sw, dh, dw, padT, padL) = (self.sh, self.sw, self.dh, self.dw, self.padT, self.padL)
+        let spatial = n * ho * wo
+        Parallel.forRanges(channels * kh * kw, work: channels * kh * kw * spatial) { rows in
+            for r in rows {
+                let ci = r / (kh * kw), ky = (r / kw) % kh, kx = r % kw
+                let dst = col + r * spatial
+                let (oxLo, oxHi) = self.validRange(out: wo, size: w, stride: sw, pad: padL, offset: kx, dilation: dw)
+                for b in 0..<n {
+                    let plane = x + (ci * n + b) * h * w
+                    for oy in 0..<ho {
+                        let row = dst + (b * ho + oy) * wo
+                        let iy = oy * sh - padT + ky * dh
+                        if iy < 0 || iy >= h { row.initialize(repeating: 0, count: wo); continue }
+                        for ox in 0..<oxLo { row[ox] = 0 }
+                        let src = plane + iy * w + kx * dw - padL
+                        for ox in oxLo..<oxHi { row[ox] = src[ox * sw] }
+                        for ox in oxHi..<wo { row[ox] = 0 }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Adds columns `[channels·kh·kw, N·Ho·Wo]` back into `[channels, N, H, W]`.
+    private func col2im(_ col: UnsafePointer<Float>, channels: Int, _ dx: UnsafeMutablePointer<Float>) {
+        let (n, h, w, ho, wo, kh, kw) = (self.n, self.h, self.w, self.ho, self.wo, self.kh, self.kw)
+        let (sh, sw, dh, dw, padT, padL) = (self.sh, self.sw, self.dh, self.dw, self.padT, self.padL)
+        let spatial = n * ho * wo
+        // Split by channel: different channels never write the same element.
+        Parallel.forRanges(channels, work: channels * kh * kw * spatial) { chans in
+            for ci in chans {
+                for ky in 0..<kh {
+                    for kx in 0..<kw {
+                        let src = col + ((ci * kh + ky) * kw + kx) * spatial
+                        let (oxLo, oxHi) = self.validRange(out: wo, size: w, stride: sw, pad: padL, offset: kx, dilation: dw)
+                        for b in 0..<n {
+                            let plane = dx + (ci * n + b) * h * w
+                            for oy in 0..<ho {
+                                let iy = oy * sh - padT + ky * dh
+                                if iy < 0 || iy >= h { continue }
+                                let row = src + (b * ho + oy) * wo
+                                let dst = plane + iy * w + kx * dw - padL
+                                for ox in oxLo..<oxHi { dst[ox * sw] += row[ox] }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private func depthwiseForward(_ x: UnsafePointer<Float>, _ wt: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+        let (n, h, w, ho, wo, kh, kw) = (self.n, self.h, self.w, self.ho, self.wo, self.kh, self.kw)
+        let (sh, sw, dh, dw, padT, padL) = (self.sh, self.sw, self.dh, self.dw, self.padT, self.padL)
+        Parallel.forRanges(c, work: c * n * ho * wo * kh * kw) { chans in
+            for ch in chans {
+                let k = wt + ch * kh * kw
+                for b in 0..<n {
+                    let src = x + (ch * n + b) * h * w, dst = y + (ch * n + b) * ho * wo
+                    dst.initialize(repeating: 0, count: ho * wo)
+                    for ky in 0..<kh {
+                        for kx in 0..<kw {
+                            let wv = k[ky * kw + kx]
+                            let (oxLo, oxHi) = self.validRange(out: wo, size: w, stride: sw, pad: padL, offset: kx, dilation: dw)
+                            for oy in 0..<ho {
+                                let iy = oy * sh - padT + ky * dh
+                                if iy < 0 || iy >= h { continue }
+                                let s = src + iy * w + kx * dw - padL, d = dst + oy * wo
+                                if sw == 1 { for ox in oxLo..<oxHi { d[ox] += wv * s[ox] } }
+                                else { for ox in oxLo..<oxHi { d[ox] += wv * s[ox * sw] } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private func depthwiseBackward(_ x: UnsafePointer<Float>, _ wt: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
+                                   _ dW: UnsafeMutablePointer<Float>?, _ dX: UnsafeMutablePointer<Float>?) {
+        let (n, h, w, ho, wo, kh, kw) = (self.n, self.h, self.w, self.ho, self.wo, self.kh, self.kw)
+        let (sh, sw, dh, dw, padT, padL) = (self.sh, self.sw, self.dh, self.dw, self.padT, self.padL)
+        Parallel.forRanges(c, work: c * n * ho * wo * kh * kw * 2) { chans in
+            for ch in chans {
+                let k = wt + ch * kh * kw
+                for ky in 0..<kh {
+                    for kx in 0..<kw {
+                        let wv = k[ky * kw + kx]
+                        let (oxLo, oxHi) = self.validRange(out: wo, size: w, stride: sw, pad: padL, offset: kx, dilation: dw)
+                        var gw: Float = 0
+                        for b in 0..<n {
+                            let src = x + (ch * n + b) * h * w, g = dy + (ch * n + b) * ho * wo
+                            let gx = dX.map { $0 + (ch * n + b) * h * w }
+                            for oy in 0..<ho {
+                                let iy = oy * sh - padT + ky * dh
+                                if iy < 0 || iy >= h { continue }
+                                let off = iy * w + kx * dw - padL
+                                let s = src + off, d = g + oy * wo
+                                if dW != nil { for ox in oxLo..<oxHi { gw += d[ox] * s[ox * sw] } }
+                                if let gx { let t = gx + off; for ox in oxLo..<oxHi { t[ox * sw] += wv * d[ox] } }
+                            }
+                        }
+                        if let dW { dW[ch * kh * kw + ky * kw + kx] += gw }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,89 @@
+import COpenBLAS
+import Dispatch
+import Foundation
+
+/// A reusable float buffer: grows when asked for more, never shrinks, so the
+/// activations of one batch size are allocated once and reused every step.
+final class FloatBuffer {
+    private(set) var pointer: UnsafeMutablePointer<Float>
+    private(set) var capacity: Int
+
+    init(_ count: Int = 0) {
+        capacity = max(count, 1)
+        pointer = .allocate(capacity: capacity)
+        pointer.initialize(repeating: 0, count: capacity)
+    }
+
+    deinit { pointer.deallocate() }
+
+    /// Makes room for `count` floats (contents are undefined after growing).
+    @discardableResult
+    func ensure(_ count: Int) -> UnsafeMutablePointer<Float> {
+        if count > capacity {
+            pointer.deallocate()
+            capacity = count
+            pointer = .allocate(capacity: count)
+            pointer.initialize(repeating: 0, count: count)
+        }
+        return pointer
+    }
+}
+
+/// Row-major single-precision GEMM through OpenBLAS:
+/// `C[m, n] = alpha * op(A) @ op(B) + beta * C`, leading dimensions in elements.
+enum BLAS {
+    static func sgemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
+                      alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
+                      b: UnsafePointer<Float>, ldb: Int,
+                      beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        guard m > 0, n > 0 else { return }
+        if k == 0 {
+            for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
+            return
+        }
+        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+
+    static func setThreads(_ n: Int) { openblas_set_num_threads(Int32(n)) }
+}
+
+/// Splits loops over the cores with `DispatchQueue.concurrentPerform` when the work pays for it.
+enum Parallel {
+    static let cores = max(ProcessInfo.processInfo.activeProcessorCount, 1)
+
+    /// `body(range)` on disjoint ranges covering `0..<count`; parallel when `work` (elements touched) is large.
+    static func forRanges(_ count: Int, work: Int, _ body: (Range<Int>) -> Void) {
+        guard count > 0 else { return }
+        let tasks = min(count, work < 65_536 || cores == 1 ? 1 : cores)
+        if tasks <= 1 { body(0..<count); return }
+        DispatchQueue.concurrentPerform(iterations: tasks) { t in
+            let lo = count * t / tasks, hi = count * (t + 1) / tasks
+            if lo < hi { body(lo..<hi) }
+        }
+    }
+}
+
+/// Adds or assigns `count` floats: `dst = src` when `assign`, else `dst += src`.
+@inline(__always)
+func accumulate(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, _ count: Int, assign: Bool) {
+    if assign {
+        dst.update(from: src, count: count)
+    } else {
+        for i in 0..<count { dst[i] += src[i] }
+    }
+}
+
+/// Swaps the first two axes of a `[a, b, inner]` array: `dst[j, i, :] = src[i, j, :]`.
+/// This converts NCHW (`[N, C, H·W]`) to channel-major CNHW (`[C, N, H·W]`) and back.
+func swapLeadingAxes(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, a: Int, b: Int, inner: Int,
+                     accumulateInto: Bool = false) {
+    Parallel.forRanges(a, work: a * b * inner) { range in
+        for i in range {
+            for j in 0..<b {
+                let s = src + (i * b + j) * inner, d = dst + (j * a + i) * inner
+                if accumulateInto { for k in 0..<inner { d[k] += s[k] } } else { d.update(from: s, count: inner) }
+            }
+        }
+    }
+}
