@@ -39,7 +39,7 @@ private func grey(_ value: UInt8, width: Int = 12, height: Int = 10) -> RGBImage
     let out = flipOnly.apply(to: image, seed: 1)
     for y in 0..<image.height {
         for x in 0..<image.width {
-            for c in 0..<3 { #expect(out[x: x, y: y, c: c] == image[x: image.width - 1 - x, y: y, c: c]) }
+            for c in 0..<3 { #expect(out[x, y, c] == image[image.width - 1 - x, y, c]) }
         }
     }
     #expect(out.flippedHorizontally() == image)
@@ -64,7 +64,7 @@ private func grey(_ value: UInt8, width: Int = 12, height: Int = 10) -> RGBImage
         let out = cropOnly.apply(to: image, seed: seed)
         #expect(out.width == d.width && out.height == d.height)
         // The pixels are the source window's, untouched.
-        #expect(out[x: 0, y: 0, c: 0] == UInt8(d.x) && out[x: 0, y: 0, c: 1] == UInt8(d.y))
+        #expect(out[0, 0, 0] == UInt8(d.x) && out[0, 0, 1] == UInt8(d.y))
         #expect(out == image.cropped(x: d.x, y: d.y, width: d.width, height: d.height))
         sizes.insert(d.width * 100 + d.height)
     }
