@@ -210,7 +210,7 @@ public struct FeatureExtractor {
                     progress?.update(done)
                 }
             }
-            progress?.update(total)
+            if done < total { progress?.update(total) }
             try plainCache?.merge(newPlain)
             try viewsCache?.merge(newViews)
         }
