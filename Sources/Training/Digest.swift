@@ -1,5 +1,6 @@
 import Foundation
 import GraphIR
+import ImageData
 
 /// FNV-1a, 64 bits (Fowler–Noll–Vo): a small, fast, non-cryptographic hash that
 /// keys the feature cache. Large buffers are hashed eight bytes at a time (each
@@ -63,6 +64,13 @@ public struct Digest: Sendable {
         var d = Digest()
         d.combine(try Data(contentsOf: url, options: .mappedIfSafe))
         return d.hex
+    }
+
+    /// An augmentation's digest: of its JSON with sorted keys.
+    public static func of(_ augmentation: Augmentation) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return of((try? encoder.encode(augmentation)).map { String(decoding: $0, as: UTF8.self) } ?? "\(augmentation)")
     }
 
     public static func of(_ string: String) -> String {

@@ -9,17 +9,26 @@ import TensorCore
 /// dataset `features` `[M, C]` float32, attribute `images` (chunked string array:
 /// each row's image content digest), attributes `model`, `preprocessing`, `graft_cache_version`.
 /// Writes go to a temporary file that is renamed into place, so concurrent runs
-/// never see a partial file (the last rename wins; each file is complete).
+/// never see a partial file (the last rename wins; each file is complete). `merge`
+/// re-reads the file just before writing, so rows another run stored meanwhile are kept
+/// unless both renames race (then only a speed-up is lost: those rows are recomputed).
+///
+/// Rows may be any per-image tensor, flattened (pooled features `[C]`, block activations
+/// `[C, H, W]`): the file only records the row width. `part` names a second file beside the
+/// plain one (`"views"`: augmented views, keyed by `FeatureExtractor.viewKey`).
 public struct FeatureCache: Sendable {
     public var directory: URL
     public var modelDigest: String
     public var preprocessingDigest: String
+    /// nil: the plain features' file; else a suffix of the file name.
+    public var part: String?
     static let version = "1"
 
-    public init(directory: URL, modelDigest: String, preprocessingDigest: String) {
+    public init(directory: URL, modelDigest: String, preprocessingDigest: String, part: String? = nil) {
         self.directory = directory
         self.modelDigest = modelDigest
         self.preprocessingDigest = preprocessingDigest
+        self.part = part
     }
 
     /// `$GRAFT_CACHE/features` or `.cache/graft/features` in the working folder.
@@ -30,7 +39,9 @@ public struct FeatureCache: Sendable {
         return URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(".cache/graft/features")
     }
 
-    public var file: URL { directory.appendingPathComponent("\(modelDigest)-\(preprocessingDigest).h5") }
+    public var file: URL {
+        directory.appendingPathComponent("\(modelDigest)-\(preprocessingDigest)\(part.map { "-\($0)" } ?? "").h5")
+    }
 
     /// Cached feature rows by image digest; empty when there is no (readable) cache file.
     public func load() -> [String: [Float]] {
@@ -52,6 +63,15 @@ public struct FeatureCache: Sendable {
             // A damaged cache is only a lost speed-up: recompute.
             return [:]
         }
+    }
+
+    /// Adds `rows` to what the file holds now (re-read just before the write) and writes
+    /// the union atomically; rows of another width are dropped. Nothing to add: no write.
+    public func merge(_ rows: [String: [Float]]) throws {
+        guard let width = rows.first?.value.count else { return }
+        var all = load().filter { $0.value.count == width }
+        all.merge(rows) { _, new in new }
+        try store(all)
     }
 
     /// Writes `rows` (all of them: merge with `load()` first) atomically.

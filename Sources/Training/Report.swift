@@ -17,6 +17,9 @@ public struct TrainingReport: Sendable, Codable {
     public var validationFiles: [String] = []
     public var featureSeconds: Double
     public var featuresFromCache: Int
+    /// With `--augment`: the training images' augmented views read from the cache, and computed.
+    public var augmentedViewsFromCache: Int? = nil
+    public var augmentedViewsComputed: Int? = nil
     public var trainSeconds: Double
     public var epochs: [EpochRecord]
     public var bestEpoch: Int

@@ -1,25 +1,57 @@
 import Foundation
+import ImageData
 
-/// Labelled feature vectors: `values` is `[count, width]` row-major.
+/// Labelled feature vectors: `values` is `[count, width]` row-major, one plain row per
+/// sample. With `views > 0` each sample also has `views` augmented rows in `augmented`,
+/// `[count, views, width]` row-major; `Trainer.train` then trains each epoch on one row per
+/// sample drawn among its `views + 1` (the plain one is view 0), and evaluates on `values`.
 public struct LabeledFeatures: Sendable {
     public var values: [Double]
     public var width: Int
     public var labels: [Int]
+    /// Augmented rows per sample (0: none).
+    public var views: Int
+    /// `[count, views, width]`; empty when `views == 0`.
+    public var augmented: [Double]
 
     public init(values: [Double], width: Int, labels: [Int]) {
+        self.init(values: values, width: width, labels: labels, augmented: [], views: 0)
+    }
+
+    public init(values: [Double], width: Int, labels: [Int], augmented: [Double], views: Int) {
         precondition(values.count == width * labels.count)
+        precondition(views >= 0 && augmented.count == views * width * labels.count,
+                     "\(augmented.count) augmented values for \(labels.count) samples × \(views) views × \(width)")
         self.values = values
         self.width = width
         self.labels = labels
+        self.views = views
+        self.augmented = augmented
     }
 
     public var count: Int { labels.count }
 
-    /// The rows at `indices`, in that order.
+    /// The plain rows at `indices`, in that order.
     public func rows(_ indices: some Collection<Int>) -> (values: [Double], labels: [Int]) {
         var v = [Double]()
         v.reserveCapacity(indices.count * width)
         for i in indices { v.append(contentsOf: values[i * width..<(i + 1) * width]) }
+        return (v, indices.map { labels[$0] })
+    }
+
+    /// The rows at `indices`, each in its view (`views[k]` for `indices[k]`: 0 plain, 1…`self.views` augmented).
+    public func rows(_ indices: some Collection<Int>, views chosen: some Collection<Int>) -> (values: [Double], labels: [Int]) {
+        precondition(indices.count == chosen.count)
+        var v = [Double]()
+        v.reserveCapacity(indices.count * width)
+        for (i, view) in zip(indices, chosen) {
+            if view == 0 {
+                v.append(contentsOf: values[i * width..<(i + 1) * width])
+            } else {
+                let start = (i * views + view - 1) * width
+                v.append(contentsOf: augmented[start..<start + width])
+            }
+        }
         return (v, indices.map { labels[$0] })
     }
 }
@@ -47,6 +79,10 @@ public struct TrainingOptions: Sendable, Codable, Equatable {
     /// For two classes: a 2-way softmax instead of one sigmoid unit.
     public var softmax = false
     public var seed: UInt64 = 0
+    /// Recorded with the run (report, checkpoint): the augmentation and the number of
+    /// augmented views the training features hold. The views themselves come with `LabeledFeatures`.
+    public var augmentation: Augmentation? = nil
+    public var augmentViews: Int? = nil
 
     public init() {}
 }
@@ -110,6 +146,10 @@ public enum Trainer {
                               shuffleRandom: SeededRandom(seed: o.seed ^ 0x5348_5546_464C_4531),
                               dropoutRandom: o.dropout > 0 ? SeededRandom(seed: o.seed ^ 0x4452_4F50_4F55_5431) : nil,
                               order: Array(0..<train.count), bestLoss: bestLoss)
+            if train.views > 0 {
+                s.viewRandom = SeededRandom(seed: o.seed ^ 0x5649_4557_5331_0000)
+                s.viewOf = [Int](repeating: 0, count: train.count)
+            }
         }
         func result(_ reason: String?, diverged: Bool = false, interrupted: Bool = false) -> TrainingResult {
             TrainingResult(head: s.best, history: s.history, bestEpoch: s.bestEpoch, stopReason: reason, diverged: diverged,
@@ -121,11 +161,17 @@ public enum Trainer {
             if s.batchesDone == 0 {
                 s.shuffleRandom.shuffle(&s.order)
                 s.partialLossSum = 0
+                // Each sample's view for this epoch, from its own stream: without views the
+                // run draws exactly what it drew before views existed.
+                if train.views > 0, var random = s.viewRandom {
+                    s.viewOf = (0..<train.count).map { _ in random.next(below: train.views + 1) }
+                    s.viewRandom = random
+                }
             }
             while s.batchesDone < stepsPerEpoch {
                 let b = s.batchesDone
                 let idx = s.order[b * batch..<min((b + 1) * batch, s.order.count)]
-                let (x, y) = train.rows(idx)
+                let (x, y) = train.views > 0 ? train.rows(idx, views: idx.map { s.viewOf?[$0] ?? 0 }) : train.rows(idx)
                 let w = classWeights.map { cw in y.map { cw[$0] } }
                 let (loss, grads) = s.head.lossAndGradients(x, rows: y.count, labels: y, weights: w,
                                                             smoothing: o.labelSmoothing, random: &s.dropoutRandom)

@@ -23,6 +23,11 @@ public struct TrainingState: Sendable, Codable, Equatable {
     /// Epochs since the last improvement.
     public var stale: Int
     public var history: [EpochRecord]
+    /// With augmented views: the stream that picks each sample's view, and this epoch's
+    /// picks (`viewOf[i]`: 0 plain, 1…V augmented). nil without views (and in checkpoints
+    /// written before views existed, which therefore still read).
+    public var viewRandom: SeededRandom? = nil
+    public var viewOf: [Int]? = nil
 
     public init(head: DenseHead, optimizer: Optimizer, shuffleRandom: SeededRandom, dropoutRandom: SeededRandom?,
                 order: [Int], bestLoss: Double) {

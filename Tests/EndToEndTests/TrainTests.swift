@@ -100,6 +100,53 @@ private struct Report: Decodable {
     #expect(predict.stdout.contains("three") || predict.stdout.contains("eight"))
 }
 
+/// `--augment --augment-views 2`: the 400 training images get 2 augmented views each (the
+/// 100 validation images none), every view is computed once and a second run reads all of
+/// them from the cache; three epochs on the views still separate 3 from 8.
+@Test func trainWithAugmentedViewsCachesEveryViewAndStaysAccurate() throws {
+    let data = try digits("digits-3v8")
+    let dir = try tempFolder("train-augment")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let model = try Fixtures.realModel(.efficientNetLite0).path
+    let out = dir.appendingPathComponent("augmented.onnx").path
+    let cache = dir.appendingPathComponent("cache").path
+
+    let alone = try runGraft(["train", model, data, "-o", out, "--augment-views", "2", "--cache-dir", cache])
+    #expect(alone.status == 1)
+    #expect(alone.stderrLines.count == 1 && alone.stderr.contains("--augment-views needs --augment"), "stderr: \(alone.stderr)")
+
+    let args = ["train", model, data, "-o", out, "--augment", "--augment-views", "2", "--epochs", "3", "--cache-dir", cache]
+    let run = try runGraft(args, timeout: 900)
+    #expect(run.status == 0, "stderr: \(run.stderr)")
+    #expect(run.stdout.contains("(0 from the cache, 500 computed)"), "stdout: \(run.stdout)")
+    #expect(run.stdout.contains("Features: 400 images × 3 views (2 augmented)"), "stdout: \(run.stdout)")
+    #expect(run.stdout.contains("— 0 from the cache, 1200 computed"), "stdout: \(run.stdout)")
+    struct Views: Decodable {
+        struct Options: Decodable { var augmentViews: Int? }
+        var options: Options
+        var augmentedViewsFromCache: Int?
+        var augmentedViewsComputed: Int?
+    }
+    let reportURL = URL(fileURLWithPath: out + ".report.json")
+    let report = try JSONDecoder().decode(Report.self, from: Data(contentsOf: reportURL))
+    let views = try JSONDecoder().decode(Views.self, from: Data(contentsOf: reportURL))
+    #expect(report.epochs.count == 3)
+    #expect(report.validationFiles.count == 100)
+    #expect(views.options.augmentViews == 2)
+    #expect(views.augmentedViewsFromCache == 0 && views.augmentedViewsComputed == 800)
+    print("graft train --augment validation accuracy \(report.validation.accuracy)")
+    #expect(report.validation.accuracy >= 0.9)
+    #expect((report.validation.rocAUC ?? 0) > 0.95)
+
+    let again = try runGraft(args, timeout: 300)
+    #expect(again.status == 0, "stderr: \(again.stderr)")
+    #expect(again.stdout.contains("(500 from the cache, 0 computed)"), "stdout: \(again.stdout)")
+    #expect(again.stdout.contains("Features: 400 images × 3 views (2 augmented)"), "stdout: \(again.stdout)")
+    #expect(again.stdout.contains("— 1200 from the cache, 0 computed"), "stdout: \(again.stdout)")
+    let second = try JSONDecoder().decode(Report.self, from: Data(contentsOf: reportURL))
+    #expect(second.epochs.map(\.trainLoss) == report.epochs.map(\.trainLoss), "the same seed picks the same views")
+}
+
 @Test(arguments: ["missing-class", "one-class", "missing-output-folder", "empty-class"])
 func badTrainingInputsGetOneClearLine(_ case_: String) throws {
     let dir = try tempFolder("train-bad")

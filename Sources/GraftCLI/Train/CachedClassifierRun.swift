@@ -33,7 +33,7 @@ enum CachedClassifierRun {
         let good = features.features.compactMap { $0 }
         var rows = [[Double]?](repeating: nil, count: urls.count)
         if !good.isEmpty {
-            let x = Tensor(shape: [good.count, features.width], scalars: good.flatMap { $0 })
+            let x = Tensor(shape: [good.count] + features.sampleShape, scalars: good.flatMap { $0 })
             guard let out = try headPlan.run([head.cutValue: x])[output], out.elementCount % good.count == 0 else { return nil }
             let k = out.elementCount / good.count
             let values = out.scalars

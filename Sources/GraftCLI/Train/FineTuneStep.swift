@@ -1,6 +1,7 @@
 import Backprop
 import Foundation
 import GraphIR
+import ImageData
 import Training
 
 /// `graft train`'s fine-tuning options and the glue between `FineTuner` and the feature cache.
@@ -49,30 +50,35 @@ struct FineTuneFlags {
     }
 }
 
-/// Boundary activations for the training and validation images, through the feature cache.
+/// Boundary activations for the training images (with their augmented views) and the
+/// validation images, through the feature cache.
 struct BoundaryActivationSource {
     var input: ModelInput
     var trainURLs: [URL]
     var validationURLs: [URL]
     var cacheDirectory: URL?
     var batchSize: Int
+    var views: Int
+    var augmentation: Augmentation
+    var seed: UInt64
 
     func compute(_ boundary: BlockBoundary, prefix: Graph) throws -> ComputedActivations {
-        guard let type = prefix.type(of: boundary.value), type.shape.rank >= 2,
-              let sample = Optional(type.shape.dims.dropFirst().compactMap(\.value)), sample.count == type.shape.rank - 1 else {
-            throw CLIError.invalidOption("the boundary \(boundary.value) has no fixed shape per image; cannot cache it")
-        }
         let extractor = FeatureExtractor(backbone: prefix, inputName: input.name, preprocessing: input.preprocessing,
                                          channelsLast: input.channelsLast, batchSize: batchSize)
-        let urls = trainURLs + validationURLs
-        let out = try extractor.extract(urls, cacheDirectory: cacheDirectory, progressLabel: "activations at \(boundary.value)")
-        guard out.failures.isEmpty, out.features.allSatisfy({ $0 != nil }) else {
-            let first = out.failures.first
-            throw TrainingError.unreadableImage(path: first?.path ?? "?", reason: first?.reason ?? "no activations")
+        let label = "activations at \(boundary.value)"
+        let train = try extractor.extract(trainURLs, cacheDirectory: cacheDirectory, progressLabel: label + (views > 0 ? " (\(views + 1) views)" : ""),
+                                          views: views, augmentation: augmentation, seed: seed)
+        let validation = try extractor.extract(validationURLs, cacheDirectory: cacheDirectory, progressLabel: validationURLs.isEmpty ? nil : label)
+        // The images were read once already; one failing now changed under us.
+        if let failure = train.failures.first ?? validation.failures.first {
+            throw TrainingError.unreadableImage(path: failure.path, reason: failure.reason)
         }
-        let rows = out.features.map { $0! }
-        let activations = BoundaryActivations(sampleShape: sample, train: rows[..<trainURLs.count].map { [$0] },
-                                              validation: Array(rows[trainURLs.count...]))
-        return ComputedActivations(activations: activations, fromCache: out.fromCache, computed: out.computed, seconds: out.seconds)
+        let trainRows = train.features.indices.map { i in [train.features[i]!] + (views > 0 ? train.views[i]! : []) }
+        let activations = BoundaryActivations(sampleShape: train.sampleShape, train: trainRows,
+                                              validation: validation.features.map { $0! })
+        return ComputedActivations(activations: activations,
+                                   fromCache: train.fromCache + train.viewsFromCache + validation.fromCache,
+                                   computed: train.computed + train.viewsComputed + validation.computed,
+                                   seconds: train.seconds + validation.seconds)
     }
 }

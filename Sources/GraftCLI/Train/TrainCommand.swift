@@ -16,7 +16,9 @@ struct Train: ParsableCommand {
             head on them, evaluates it on held-out images, and writes the backbone (frozen) with the \
             new head, its class names, preprocessing and decision threshold. DATA_DIR holds one \
             subfolder of JPEG/PNG images per class, or train/ and val/ with the class subfolders. \
-            Next to OUT: OUT.report.json and OUT.report.svg.
+            Next to OUT: OUT.report.json and OUT.report.svg. With --augment, V augmented views of \
+            every training image (never of validation images) are computed once and cached too; \
+            each epoch trains on one view per image, drawn with --seed.
             """)
 
     @Argument(help: "The pretrained model (.onnx, Keras .h5/.keras).") var model: String
@@ -48,6 +50,9 @@ struct Train: ParsableCommand {
     @Flag(help: "Compute features without reading or writing the feature cache.") var noCache = false
     @Option(help: "Folder of the feature cache (default $GRAFT_CACHE/features, else .cache/graft/features).") var cacheDir: String?
     @Option(help: "Images per backbone batch.") var featureBatch = 32
+    @Flag(help: "Train on augmented views too: random horizontal flip, random resized crop (60–100% of the area), colour jitter ±10%.")
+    var augment = false
+    @Option(help: "With --augment: augmented views per training image, computed once and cached (default 4).") var augmentViews: Int?
     @Flag(help: "Continue the interrupted run whose checkpoint is OUT.checkpoint (same model, data and options).") var resume = false
     @Option(help: "After the head, fine-tune the last K blocks of the backbone with it (see 'graft freeze --list-blocks').")
     var fineTuneBlocks: Int?
@@ -78,6 +83,7 @@ struct Train: ParsableCommand {
             throw ValidationError("--threshold-for takes f1, precision=P or recall=R with P, R in [0, 1]")
         }
         if let p = patience, p < 1 { throw ValidationError("--patience must be at least 1") }
+        if let v = augmentViews, v < 1 { throw ValidationError("--augment-views must be at least 1") }
     }
 
     var fineTuneFlags: FineTuneFlags {
@@ -86,6 +92,7 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
+        if augmentViews != nil && !augment { throw CLIError.invalidOption("--augment-views needs --augment") }
         // Everything that can be wrong with the output path or the options is reported before any work.
         try OutputPath.check(output)
         let fineTune = try fineTuneFlags.options()
@@ -99,6 +106,9 @@ struct Train: ParsableCommand {
         options.schedule = LearningRateSchedule.Kind(rawValue: schedule)!; options.warmupEpochs = warmup; options.stepEpochs = stepEpochs
         options.labelSmoothing = labelSmoothing; options.balancedClassWeights = classWeights == "balanced"
         options.patience = patience; options.hidden = hidden; options.dropout = dropout; options.softmax = softmax; options.seed = seed
+        let views = augment ? augmentViews ?? 4 : 0
+        let augmentation = Augmentation()
+        if augment { options.augmentation = augmentation; options.augmentViews = views }
         let classes = folder.classNames
         if softmax && classes.count != 2 { throw CLIError.invalidOption("--softmax is for two classes; \(classes.count) classes always get a softmax") }
         if thresholdFor != nil && classes.count != 2 { throw CLIError.invalidOption("--threshold-for needs two classes, the data has \(classes.count)") }
@@ -113,7 +123,11 @@ struct Train: ParsableCommand {
 
         let extractor = FeatureExtractor(backbone: backbone, inputName: input.name, preprocessing: input.preprocessing,
                                          channelsLast: input.channelsLast, batchSize: featureBatch)
-        let extracted = try extractor.extract(all.map(\.url), cacheDirectory: noCache ? nil : cacheDir.map { URL(fileURLWithPath: $0) } ?? FeatureCache.defaultDirectory)
+        let cacheDirectory = noCache ? nil : cacheDir.map { URL(fileURLWithPath: $0) } ?? FeatureCache.defaultDirectory
+        let extracted = try extractor.extract(all.map(\.url), cacheDirectory: cacheDirectory)
+        guard extracted.sampleShape.count == 1 else {
+            throw TrainingError.featureShape(value: cut.output, shape: "[N, \(extracted.sampleShape.map(String.init).joined(separator: ", "))]")
+        }
         for failure in extracted.failures {
             if strict { throw TrainingError.unreadableImage(path: failure.path, reason: failure.reason) }
             FileHandle.standardError.write(Data("graft: skipped \(failure.path): \(failure.reason)\n".utf8))
@@ -142,6 +156,26 @@ struct Train: ParsableCommand {
         var trainSet = matrix(trainIdx), valSet = matrix(valIdx)
         print("Split: \(trainSet.count) train, \(valSet.count) validation (seed \(seed))")
 
+        // Augmented views of the training images only; their plain rows are the ones above.
+        var featureSeconds = extracted.seconds
+        var viewCounts: (fromCache: Int, computed: Int)?
+        if views > 0 {
+            let augmented = try extractor.extract(trainIdx.map { all[$0].url }, cacheDirectory: cacheDirectory, progressLabel: "augmented views",
+                                                  views: views, augmentation: augmentation, seed: seed,
+                                                  plain: trainIdx.map { extracted.features[$0] })
+            if let failure = augmented.failures.first { throw TrainingError.unreadableImage(path: failure.path, reason: failure.reason) }
+            var rows: [Double] = []
+            rows.reserveCapacity(trainIdx.count * views * extracted.width)
+            for viewsOfImage in augmented.views { for row in viewsOfImage! { rows += row.map(Double.init) } }
+            trainSet = LabeledFeatures(values: trainSet.values, width: trainSet.width, labels: trainSet.labels, augmented: rows, views: views)
+            featureSeconds += augmented.seconds
+            viewCounts = (augmented.viewsFromCache, augmented.viewsComputed)
+            let plainCached = trainIdx.filter { extracted.plainFromCache[$0] }.count
+            print(String(format: "Features: %d images × %d views (%d augmented) in %.2f s — %d from the cache, %d computed",
+                         trainIdx.count, views + 1, views, augmented.seconds, plainCached + augmented.viewsFromCache,
+                         trainIdx.count - plainCached + augmented.viewsComputed))
+        }
+
         // The checkpoint identifies its run by the feature-cache key, the split and the options.
         let checkpointURL = TrainingCheckpoint.path(forOutput: output)
         let keys = extractor.digests
@@ -149,6 +183,10 @@ struct Train: ParsableCommand {
         for set in [trainSet, valSet] {
             split.combine("\(set.count) \(set.width) \(set.labels)")
             set.values.withUnsafeBytes { split.combine($0) }
+            if set.views > 0 {
+                split.combine("views \(set.views)")
+                set.augmented.withUnsafeBytes { split.combine($0) }
+            }
         }
         func checkpoint(_ state: TrainingState) -> TrainingCheckpoint {
             TrainingCheckpoint(modelDigest: keys.model, preprocessingDigest: keys.preprocessing, splitDigest: split.hex,
@@ -203,8 +241,7 @@ struct Train: ParsableCommand {
         if let fineTune {
             let source = BoundaryActivationSource(
                 input: input, trainURLs: trainIdx.map { all[$0].url }, validationURLs: valIdx.map { all[$0].url },
-                cacheDirectory: noCache ? nil : cacheDir.map { URL(fileURLWithPath: $0) } ?? FeatureCache.defaultDirectory,
-                batchSize: featureBatch)
+                cacheDirectory: cacheDirectory, batchSize: featureBatch, views: views, augmentation: augmentation, seed: seed)
             InterruptFlag.install()
             defer { InterruptFlag.uninstall() }
             let tuned = try FineTuner.run(
@@ -282,13 +319,15 @@ struct Train: ParsableCommand {
         var report = TrainingReport(
             model: model, data: data, output: output, classNames: classes, head: headText, options: options,
             images: all.count, trainImages: trainSet.count, validationImages: valSet.count,
-            skippedImages: extracted.failures.map(\.path), featureSeconds: extracted.seconds,
+            skippedImages: extracted.failures.map(\.path), featureSeconds: featureSeconds,
             featuresFromCache: extracted.fromCache, trainSeconds: trainSeconds, epochs: result.history,
             bestEpoch: result.bestEpoch, stopReason: result.stopReason, thresholdRule: thresholdFor, threshold: threshold,
             validation: valMetrics, train: trainMetrics)
         if let fineTune, let fineTuned {
             report.fineTune = FineTuneSummary(options: fineTune, stages: fineTuned.stages, interrupted: fineTuned.interrupted)
         }
+        report.augmentedViewsFromCache = viewCounts?.fromCache
+        report.augmentedViewsComputed = viewCounts?.computed
         report.trainFiles = trainIdx.map { all[$0].url.path }
         report.validationFiles = valIdx.map { all[$0].url.path }
         try AtomicFile.write(try report.json(), to: URL(fileURLWithPath: output + ".report.json"))
@@ -303,7 +342,7 @@ struct Train: ParsableCommand {
                   + String(format: "%.2f s (%.3f s per epoch)", stage.trainSeconds, stage.trainSeconds / Double(max(stage.epochs.count, 1)))
                   + (stage.epochs.last?.batchNormDrift.map { String(format: "; BatchNorm moving means drifted %.2f σ", $0) } ?? ""))
         }
-        print(String(format: "Time: features %.2f s, training %.2f s, total %.2f s", extracted.seconds, trainSeconds, Date().timeIntervalSince(started)))
+        print(String(format: "Time: features %.2f s, training %.2f s, total %.2f s", featureSeconds, trainSeconds, Date().timeIntervalSince(started)))
         print(MetricsText.render(valMetrics, title: valSet.count > 0 ? "Validation (\(valSet.count) images)" : "Training images (no validation set)"))
         if !extracted.failures.isEmpty { print("Skipped \(extracted.failures.count) unreadable image(s) (listed above; --strict makes this an error)") }
         print("Report: \(output).report.json, \(output).report.svg")
