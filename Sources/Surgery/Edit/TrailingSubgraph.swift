@@ -12,7 +12,9 @@ public enum TrailingSubgraph {
     /// Throws `.crossesBoundary` when a kept node reads a value computed before the boundary
     /// other than the boundary itself (a residual skip across it), `.boundaryNotAValue` for a
     /// parameter and `.unknownName` for a name the graph does not have.
-    public static func extract(_ graph: Graph, from boundary: String) throws -> Graph {
+    public static func extract(_ original: Graph, from boundary: String) throws -> Graph {
+        var graph = original
+        if graph.valueTypes.isEmpty { try ShapeInference.infer(&graph) }
         let value: String
         if graph.inputs.contains(where: { $0.name == boundary }) || graph.producer(of: boundary) != nil {
             value = boundary
@@ -21,6 +23,7 @@ public enum TrailingSubgraph {
         } else {
             value = try NodeLookup.value(named: boundary, in: graph)
         }
+        if graph.type(of: value) == nil { try ShapeInference.infer(&graph) }
         guard let boundaryType = graph.type(of: value) else {
             throw SurgeryError.unknownName(value, suggestions: [])
         }
