@@ -25,23 +25,24 @@ func peakRSSMiB() -> Double {
 
 func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
-let args = Array(CommandLine.arguments.dropFirst())
-guard let modelPath = args.first else {
+nonisolated(unsafe) let args = Array(CommandLine.arguments.dropFirst())
+guard args.first != nil else {
     FileHandle.standardError.write("usage: BackpropBenchmark <model.h5|model.onnx> [--boundary VALUE] [--images 500] [--batch 32] [--epochs 3] [--mode affine]\n".data(using: .utf8)!)
     exit(2)
 }
-@MainActor func option(_ name: String) -> String? {
+func option(_ name: String) -> String? {
     guard let i = args.firstIndex(of: name), i + 1 < args.count else { return nil }
     return args[i + 1]
 }
-let boundary = option("--boundary") ?? "mobilenetv2_1.00_160/block_14_add"
-let images = Int(option("--images") ?? "") ?? 500
-let batch = Int(option("--batch") ?? "") ?? 32
-let epochs = Int(option("--epochs") ?? "") ?? 3
-let mode = BatchNormMode(rawValue: option("--mode") ?? "affine") ?? .affine
+nonisolated(unsafe) let boundary = option("--boundary") ?? "mobilenetv2_1.00_160/block_14_add"
+nonisolated(unsafe) let images = Int(option("--images") ?? "") ?? 500
+nonisolated(unsafe) let batch = Int(option("--batch") ?? "") ?? 32
+nonisolated(unsafe) let epochs = Int(option("--epochs") ?? "") ?? 3
+nonisolated(unsafe) let mode = BatchNormMode(rawValue: option("--mode") ?? "affine") ?? .affine
 
-do {
-    let url = URL(fileURLWithPath: modelPath)
+/// Everything off the main actor: top-level code is main-actor isolated, and its closures pay executor checks.
+func run() throws {
+    let url = URL(fileURLWithPath: args[0])
     var g = url.pathExtension == "h5" ? try KerasImporter.load(url: url) : try ONNXImporter.load(url: url)
     try CutGraph(at: .head).apply(to: &g)
     let sub = try TrailingSubgraph.extract(g, from: boundary)
@@ -98,6 +99,10 @@ do {
     }
     let out = try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])
     print(String(decoding: out, as: UTF8.self))
+}
+
+do {
+    try run()
 } catch {
     FileHandle.standardError.write("BackpropBenchmark: \(error)\n".data(using: .utf8)!)
     exit(1)
