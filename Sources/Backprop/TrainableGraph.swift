@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import GraphIR
 import TensorCore
 
@@ -65,7 +66,7 @@ public final class TrainableGraph {
         }
         self.graph = graph
         self.batchNormMode = batchNorm
-        BLAS.setThreads(Parallel.cores)
+        BLAS.setThreads(Int(ProcessInfo.processInfo.environment["GRAFT_BACKPROP_BLAS_THREADS"] ?? "") ?? Parallel.cores)
 
         func slot(_ name: String) -> Int {
             if let i = slotIndex[name] { return i }
