@@ -87,3 +87,47 @@ func swapLeadingAxes(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Fl
         }
     }
 }
+
+@inline(__always) private func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+}
+
+/// `Σ a[i] · b[i]` with 8-wide partial sums (a float reduction does not vectorize by itself).
+@inline(__always)
+func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
+    var acc0 = SIMD8<Float>(repeating: 0), acc1 = SIMD8<Float>(repeating: 0)
+    var i = 0
+    while i + 16 <= n {
+        acc0 += load8(a + i) * load8(b + i)
+        acc1 += load8(a + i + 8) * load8(b + i + 8)
+        i += 16
+    }
+    while i + 8 <= n { acc0 += load8(a + i) * load8(b + i); i += 8 }
+    var s = (acc0 + acc1).sum()
+    while i < n { s += a[i] * b[i]; i += 1 }
+    return s
+}
+
+/// `Σ a[i]` with 8-wide partial sums.
+@inline(__always)
+func sum(_ a: UnsafePointer<Float>, _ n: Int) -> Float {
+    var acc0 = SIMD8<Float>(repeating: 0), acc1 = SIMD8<Float>(repeating: 0)
+    var i = 0
+    while i + 16 <= n { acc0 += load8(a + i); acc1 += load8(a + i + 8); i += 16 }
+    while i + 8 <= n { acc0 += load8(a + i); i += 8 }
+    var s = (acc0 + acc1).sum()
+    while i < n { s += a[i]; i += 1 }
+    return s
+}
+
+/// `Σ (a[i] - c)²` with 8-wide partial sums.
+@inline(__always)
+func sumSquaredDeviation(_ a: UnsafePointer<Float>, _ n: Int, from c: Float) -> Float {
+    var acc = SIMD8<Float>(repeating: 0)
+    let cv = SIMD8<Float>(repeating: c)
+    var i = 0
+    while i + 8 <= n { let d = load8(a + i) - cv; acc += d * d; i += 8 }
+    var s = acc.sum()
+    while i < n { let d = a[i] - c; s += d * d; i += 1 }
+    return s
+}

@@ -1,3 +1,5 @@
+import Dispatch
+import Foundation
 import GraphIR
 import TensorCore
 
@@ -25,6 +27,12 @@ public final class TrainableGraph {
     private var graph: Graph
     private let engine = Engine()
     private var kernels: [(kernel: Kernel, outputs: [Int])] = []
+    private var kernelOps: [String] = []
+
+    /// When true, `forward` and `backward` add each kernel's wall time to `kernelSeconds`.
+    public var profiling = false
+    /// Seconds per `"<op> forward"` / `"<op> backward"` while `profiling` (for benchmarks).
+    public private(set) var kernelSeconds: [String: Double] = [:]
     private var slotIndex: [String: Int] = [:]
     private var inputSlot = 0
     private var outputSlot = 0
@@ -58,7 +66,7 @@ public final class TrainableGraph {
         }
         self.graph = graph
         self.batchNormMode = batchNorm
-        BLAS.setThreads(Parallel.cores)
+        BLAS.setThreads(Int(ProcessInfo.processInfo.environment["GRAFT_BACKPROP_BLAS_THREADS"] ?? "") ?? Parallel.cores)
 
         func slot(_ name: String) -> Int {
             if let i = slotIndex[name] { return i }
@@ -150,6 +158,7 @@ public final class TrainableGraph {
             let needs = inputs.contains { $0 >= 0 && engine.slots[$0].needsGrad }
             for o in outputs where o >= 0 { engine.slots[o].needsGrad = needs }
             kernels.append((kernel, outputs))
+            kernelOps.append(node.op.name)
         }
         guard let out = slotIndex[graph.outputs[0]] else { throw BackpropError("the output '\(graph.outputs[0])' is not computed by any node") }
         outputSlot = out
@@ -197,7 +206,15 @@ public final class TrainableGraph {
                 d.update(from: base, count: src.count)
             }
         }
-        for (kernel, _) in kernels { try kernel.forward(engine) }
+        for (i, (kernel, _)) in kernels.enumerated() {
+            if profiling {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                try kernel.forward(engine)
+                kernelSeconds[kernelOps[i] + " forward", default: 0] += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+            } else {
+                try kernel.forward(engine)
+            }
+        }
         lastForwardWasTraining = training
         let o = engine.slots[outputSlot]
         let out = engine.data(outputSlot, cnhw: false, key: 2)
@@ -228,8 +245,14 @@ public final class TrainableGraph {
                 }
             }
             o.gradFresh = false
-            for (kernel, outputs) in kernels.reversed() where outputs.contains(where: { $0 >= 0 && engine.slots[$0].needsGrad }) {
-                try kernel.backward(engine)
+            for (i, (kernel, outputs)) in kernels.enumerated().reversed() where outputs.contains(where: { $0 >= 0 && engine.slots[$0].needsGrad }) {
+                if profiling {
+                    let t0 = DispatchTime.now().uptimeNanoseconds
+                    try kernel.backward(engine)
+                    kernelSeconds[kernelOps[i] + " backward", default: 0] += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+                } else {
+                    try kernel.backward(engine)
+                }
             }
         }
         var result: [String: Tensor] = [:]

@@ -46,12 +46,8 @@ final class BatchNormKernel: Kernel {
                         let row = x2 + ch * m, out = yRows + ch * m
                         var mu = movingMean[ch], v = movingVar[ch]
                         if batch {
-                            var s: Float = 0
-                            for i in 0..<m { s += row[i] }
-                            mu = s / Float(m)
-                            var q: Float = 0
-                            for i in 0..<m { let d = row[i] - mu; q += d * d }
-                            v = q / Float(m)
+                            mu = sum(row, m) / Float(m)
+                            v = sumSquaredDeviation(row, m, from: mu) / Float(m)
                         }
                         let inv = 1 / (v + eps).squareRoot()
                         meanP[ch] = mu
@@ -100,9 +96,8 @@ final class BatchNormKernel: Kernel {
                 Parallel.forRanges(c, work: c * m * 3) { r in
                     for ch in r {
                         let row = x + ch * m, g = dy + ch * m, mu = meanP[ch], inv = invP[ch]
-                        var sumG: Float = 0, sumGX: Float = 0
-                        for i in 0..<m { sumG += g[i]; sumGX += g[i] * (row[i] - mu) }
-                        sumGX *= inv  // Σ dy · x̂
+                        let sumG = sum(g, m)
+                        let sumGX = (dot(g, row, m) - mu * sumG) * inv  // Σ dy · x̂
                         if let dS { dS.0[ch] = dS.assign ? sumGX : dS.0[ch] + sumGX }
                         if let dB { dB.0[ch] = dB.assign ? sumG : dB.0[ch] + sumG }
                         guard needX else { continue }

@@ -68,9 +68,7 @@ final class Conv2DKernel: Kernel {
         if node.inputs.count > 2, node.inputs[2] >= 0, e.slots[node.inputs[2]].needsGrad {
             let (db, assign) = e.gradTarget(node.inputs[2])
             for oc in 0..<o {
-                var s: Float = 0
-                let row = dy + oc * spatial
-                for i in 0..<spatial { s += row[i] }
+                let s = sum(dy + oc * spatial, spatial)
                 db[oc] = assign ? s : db[oc] + s
             }
         }
@@ -197,61 +195,90 @@ final class Conv2DKernel: Kernel {
         }
     }
 
+    /// Depthwise forward, one channel at a time: the channel's `[N, H·W]` block is transposed to
+    /// `[H·W, N]` so every tap is a vector multiply-add over the batch (planes here are tiny, 5×5
+    /// in MobileNetV2's last blocks, so per-row loops would be all overhead).
     private func depthwiseForward(_ x: UnsafePointer<Float>, _ wt: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
         let (n, h, w, ho, wo, kh, kw) = (self.n, self.h, self.w, self.ho, self.wo, self.kh, self.kw)
         let (sh, sw, dh, dw, padT, padL) = (self.sh, self.sw, self.dh, self.dw, self.padT, self.padL)
         Parallel.forRanges(c, work: c * n * ho * wo * kh * kw) { chans in
+            let xt = UnsafeMutablePointer<Float>.allocate(capacity: n * h * w)
+            let yt = UnsafeMutablePointer<Float>.allocate(capacity: n * ho * wo)
+            defer { xt.deallocate(); yt.deallocate() }
             for ch in chans {
                 let k = wt + ch * kh * kw
-                for b in 0..<n {
-                    let src = x + (ch * n + b) * h * w, dst = y + (ch * n + b) * ho * wo
-                    dst.initialize(repeating: 0, count: ho * wo)
-                    for ky in 0..<kh {
-                        for kx in 0..<kw {
-                            let wv = k[ky * kw + kx]
-                            let (oxLo, oxHi) = self.validRange(out: wo, size: w, stride: sw, pad: padL, offset: kx, dilation: dw)
-                            for oy in 0..<ho {
-                                let iy = oy * sh - padT + ky * dh
-                                if iy < 0 || iy >= h { continue }
-                                let s = src + iy * w + kx * dw - padL, d = dst + oy * wo
-                                if sw == 1 { for ox in oxLo..<oxHi { d[ox] += wv * s[ox] } }
-                                else { for ox in oxLo..<oxHi { d[ox] += wv * s[ox * sw] } }
+                transpose(x + ch * n * h * w, rows: n, cols: h * w, xt)
+                yt.initialize(repeating: 0, count: n * ho * wo)
+                for ky in 0..<kh {
+                    for kx in 0..<kw {
+                        let wv = k[ky * kw + kx]
+                        let (oxLo, oxHi) = self.validRange(out: wo, size: w, stride: sw, pad: padL, offset: kx, dilation: dw)
+                        for oy in 0..<ho {
+                            let iy = oy * sh - padT + ky * dh
+                            if iy < 0 || iy >= h { continue }
+                            for ox in oxLo..<oxHi {
+                                let ix = ox * sw - padL + kx * dw
+                                let d = yt + (oy * wo + ox) * n, s = xt + (iy * w + ix) * n
+                                for b in 0..<n { d[b] += wv * s[b] }
                             }
                         }
                     }
                 }
+                transpose(yt, rows: ho * wo, cols: n, y + ch * n * ho * wo)
             }
         }
     }
 
+    /// Depthwise backward per channel in the same `[H·W, N]` form: `dW` taps are dot products
+    /// over the batch, `dX` rows are vector multiply-adds.
     private func depthwiseBackward(_ x: UnsafePointer<Float>, _ wt: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
                                    _ dW: UnsafeMutablePointer<Float>?, _ dX: UnsafeMutablePointer<Float>?) {
         let (n, h, w, ho, wo, kh, kw) = (self.n, self.h, self.w, self.ho, self.wo, self.kh, self.kw)
         let (sh, sw, dh, dw, padT, padL) = (self.sh, self.sw, self.dh, self.dw, self.padT, self.padL)
         Parallel.forRanges(c, work: c * n * ho * wo * kh * kw * 2) { chans in
+            let xt = UnsafeMutablePointer<Float>.allocate(capacity: n * h * w)
+            let dxt = UnsafeMutablePointer<Float>.allocate(capacity: n * h * w)
+            let gt = UnsafeMutablePointer<Float>.allocate(capacity: n * ho * wo)
+            let back = UnsafeMutablePointer<Float>.allocate(capacity: n * h * w)
+            defer { xt.deallocate(); dxt.deallocate(); gt.deallocate(); back.deallocate() }
             for ch in chans {
                 let k = wt + ch * kh * kw
+                if dW != nil { transpose(x + ch * n * h * w, rows: n, cols: h * w, xt) }
+                transpose(dy + ch * n * ho * wo, rows: n, cols: ho * wo, gt)
+                if dX != nil { dxt.initialize(repeating: 0, count: n * h * w) }
                 for ky in 0..<kh {
                     for kx in 0..<kw {
                         let wv = k[ky * kw + kx]
                         let (oxLo, oxHi) = self.validRange(out: wo, size: w, stride: sw, pad: padL, offset: kx, dilation: dw)
                         var gw: Float = 0
-                        for b in 0..<n {
-                            let src = x + (ch * n + b) * h * w, g = dy + (ch * n + b) * ho * wo
-                            let gx = dX.map { $0 + (ch * n + b) * h * w }
-                            for oy in 0..<ho {
-                                let iy = oy * sh - padT + ky * dh
-                                if iy < 0 || iy >= h { continue }
-                                let off = iy * w + kx * dw - padL
-                                let s = src + off, d = g + oy * wo
-                                if dW != nil { for ox in oxLo..<oxHi { gw += d[ox] * s[ox * sw] } }
-                                if let gx { let t = gx + off; for ox in oxLo..<oxHi { t[ox * sw] += wv * d[ox] } }
+                        for oy in 0..<ho {
+                            let iy = oy * sh - padT + ky * dh
+                            if iy < 0 || iy >= h { continue }
+                            for ox in oxLo..<oxHi {
+                                let ix = ox * sw - padL + kx * dw
+                                let g = gt + (oy * wo + ox) * n, off = (iy * w + ix) * n
+                                if dW != nil { gw += dot(g, xt + off, n) }
+                                if dX != nil { let d = dxt + off; for b in 0..<n { d[b] += wv * g[b] } }
                             }
                         }
                         if let dW { dW[ch * kh * kw + ky * kw + kx] += gw }
                     }
                 }
+                if let dX {
+                    transpose(dxt, rows: h * w, cols: n, back)
+                    let dst = dX + ch * n * h * w
+                    for i in 0..<(n * h * w) { dst[i] += back[i] }
+                }
             }
         }
+    }
+}
+
+/// `dst[j, i] = src[i, j]` for `src` of `[rows, cols]`.
+@inline(__always)
+private func transpose(_ src: UnsafePointer<Float>, rows: Int, cols: Int, _ dst: UnsafeMutablePointer<Float>) {
+    for i in 0..<rows {
+        let s = src + i * cols
+        for j in 0..<cols { dst[j * rows + i] = s[j] }
     }
 }

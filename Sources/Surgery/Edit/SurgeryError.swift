@@ -25,6 +25,11 @@ public enum SurgeryError: Error, Equatable, CustomStringConvertible {
     /// The source file shares no weight name with the model.
     case noWeightsMatched(sourceExamples: [String], modelExamples: [String])
 
+    /// A trailing-subgraph boundary that is a parameter, not an activation.
+    case boundaryNotAValue(String)
+    /// A node after the boundary reads `value`, computed before it (e.g. a residual skip across it).
+    case crossesBoundary(node: String, value: String, boundary: String)
+
     public var description: String {
         switch self {
         case let .unknownName(name, suggestions):
@@ -49,6 +54,11 @@ public enum SurgeryError: Error, Equatable, CustomStringConvertible {
         case let .noWeightsMatched(sourceExamples, modelExamples):
             return "no weight name of the weights file (e.g. \(sourceExamples.joined(separator: ", "))) is in the model "
                 + "(e.g. \(modelExamples.joined(separator: ", "))); nothing was loaded — were both made from the same architecture?"
+        case let .boundaryNotAValue(name):
+            return "'\(name)' is a parameter, not an activation; a trailing subgraph starts at a node output or the graph input"
+        case let .crossesBoundary(node, value, boundary):
+            return "node '\(node)' after the boundary '\(boundary)' reads '\(value)', which is computed before it "
+                + "(a skip connection crosses the boundary); pick a block boundary such as the input of a block"
         }
     }
 }
