@@ -53,14 +53,17 @@ struct Stage {
             }
         }
         guard !trainable.isEmpty else { throw FineTuneError.noTrainableWeights(blocks: boundary.blocks.map(\.name)) }
-        network = try TrainableGraph(trailing, trainable: trainable, batchNorm: options.batchNorm,
-                                     momentum: Float(options.batchNormMomentum), seed: seed)
+        let network = try TrainableGraph(trailing, trainable: trainable, batchNorm: options.batchNorm,
+                                         momentum: Float(options.batchNormMomentum), seed: seed)
+        self.network = network
         start = trailing
         self.head = head
         self.options = options
         self.training = training
-        names = network.trainableNames
-        mirror = names.map { network.parameter($0).scalars.map(Double.init) }
+        let names = network.trainableNames
+        self.names = names
+        let mirror = names.map { network.parameter($0).scalars.map(Double.init) }
+        self.mirror = mirror
         lrScales = head.parameters.map { _ in 1 } + names.map { pow(options.lrDecayPerBlock, Double(depth[$0] ?? 0)) }
         decays = head.decays + names.map { trailing.parameters[$0]!.tensor.rank >= 2 }
         random = SeededRandom(seed: seed ^ 0x4649_4E45_5455_4E45)
