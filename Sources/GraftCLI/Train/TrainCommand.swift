@@ -117,6 +117,10 @@ struct Train: ParsableCommand {
         var backbone = graph
         let cut = try CutGraph(at: .head).apply(to: &backbone)
         print("Model: \(model) — cut the head (\(cut.head.map { "\($0.dense.count) dense, \($0.classes) classes" } ?? "?")) at \(cut.output) \(cut.outputShape)")
+        if let fineTune {
+            // Before any image is read: the blocks exist and one value enters them.
+            for blocks in fineTune.stages { _ = try BlockBoundary.lastBlocks(blocks, of: backbone) }
+        }
         let all = folder.images + (folder.validation ?? [])
         print("Data: \(data) — \(classes.count) classes (\(classes.joined(separator: ", "))), \(all.count) images"
               + (folder.validation != nil ? " (train/ + val/)" : ""))
