@@ -66,7 +66,6 @@ public final class TrainableGraph {
         }
         self.graph = graph
         self.batchNormMode = batchNorm
-        BLAS.setThreads(Int(ProcessInfo.processInfo.environment["GRAFT_BACKPROP_BLAS_THREADS"] ?? "") ?? Parallel.cores)
 
         func slot(_ name: String) -> Int {
             if let i = slotIndex[name] { return i }
@@ -193,6 +192,7 @@ public final class TrainableGraph {
             throw BackpropError("input \(input.shape) does not match the graph input '\(graph.inputs[0].name)' \(expected)")
         }
         engine.training = training
+        BLAS.singleThreaded()
         let s = engine.slots[inputSlot]
         let input32 = input.converted(to: .float32)
         s.shape = input.shape
@@ -231,6 +231,7 @@ public final class TrainableGraph {
         guard outputGradient.shape == o.shape else {
             throw BackpropError("output gradient \(outputGradient.shape) does not match the output \(o.shape)")
         }
+        BLAS.singleThreaded()
         for s in engine.slots where s.needsGrad {
             s.grad!.ensure(max(s.count, 1))
             s.gradFresh = true

@@ -41,7 +41,7 @@ final class Conv2DKernel: Kernel {
         let y = e.output(node.outputs[0], shape: [n, o, ho, wo], cnhw: true)
         let spatial = n * ho * wo
         if isPointwise {
-            BLAS.sgemm(m: o, n: spatial, k: c, a: wt, lda: c, b: x, ldb: spatial, c: y, ldc: spatial)
+            BLAS.parallelSgemm(m: o, n: spatial, k: c, a: wt, lda: c, b: x, ldb: spatial, c: y, ldc: spatial)
         } else if isDepthwise {
             depthwiseForward(x, wt, y)
         } else {
@@ -49,7 +49,7 @@ final class Conv2DKernel: Kernel {
             let col = cols.ensure(rows * spatial)
             for g in 0..<groups {
                 im2col(x + g * cg * n * h * w, channels: cg, col)
-                BLAS.sgemm(m: og, n: spatial, k: rows, a: wt + g * og * rows, lda: rows, b: col, ldb: spatial,
+                BLAS.parallelSgemm(m: og, n: spatial, k: rows, a: wt + g * og * rows, lda: rows, b: col, ldb: spatial,
                            c: y + g * og * spatial, ldc: spatial)
             }
         }
@@ -80,17 +80,17 @@ final class Conv2DKernel: Kernel {
         if isPointwise {
             if needW {
                 let (dW, assign) = e.gradTarget(wi)
-                BLAS.sgemm(transB: true, m: o, n: c, k: spatial, a: dy, lda: spatial, b: x, ldb: spatial,
+                BLAS.parallelSgemm(transB: true, m: o, n: c, k: spatial, a: dy, lda: spatial, b: x, ldb: spatial,
                            beta: assign ? 0 : 1, c: dW, ldc: c)
             }
             if needX {
                 if xcnhw {
                     let (dX, assign) = e.gradTarget(xi)
-                    BLAS.sgemm(transA: true, m: c, n: spatial, k: o, a: wt, lda: c, b: dy, ldb: spatial,
+                    BLAS.parallelSgemm(transA: true, m: c, n: spatial, k: o, a: wt, lda: c, b: dy, ldb: spatial,
                                beta: assign ? 0 : 1, c: dX, ldc: spatial)
                 } else {
                     let tmp = dcols.ensure(c * spatial)
-                    BLAS.sgemm(transA: true, m: c, n: spatial, k: o, a: wt, lda: c, b: dy, ldb: spatial, c: tmp, ldc: spatial)
+                    BLAS.parallelSgemm(transA: true, m: c, n: spatial, k: o, a: wt, lda: c, b: dy, ldb: spatial, c: tmp, ldc: spatial)
                     e.addGrad(xi, tmp, srcCNHW: true)
                 }
             }
@@ -118,11 +118,11 @@ final class Conv2DKernel: Kernel {
         for g in 0..<groups {
             if let dW {
                 im2col(x + g * cg * n * h * w, channels: cg, col)
-                BLAS.sgemm(transB: true, m: og, n: rows, k: spatial, a: dy + g * og * spatial, lda: spatial,
+                BLAS.parallelSgemm(transB: true, m: og, n: rows, k: spatial, a: dy + g * og * spatial, lda: spatial,
                            b: col, ldb: spatial, beta: 1, c: dW + g * og * rows, ldc: rows)
             }
             if let dX {
-                BLAS.sgemm(transA: true, m: rows, n: spatial, k: og, a: wt + g * og * rows, lda: rows,
+                BLAS.parallelSgemm(transA: true, m: rows, n: spatial, k: og, a: wt + g * og * rows, lda: rows,
                            b: dy + g * og * spatial, ldb: spatial, c: dcol, ldc: spatial)
                 col2im(dcol, channels: cg, dX + g * cg * n * h * w)
             }
