@@ -175,6 +175,11 @@ public final class TrainableGraph {
     /// Adds `delta` (same element count, parameter layout) to a trainable parameter:
     /// how an optimizer outside applies its step.
     public func update(_ name: String, by delta: [Float]) {
+        delta.withUnsafeBufferPointer { update(name, by: $0) }
+    }
+
+    /// As `update(_:by:)` with `[Float]`, without an array (e.g. straight from an optimizer's buffer).
+    public func update(_ name: String, by delta: UnsafeBufferPointer<Float>) {
         guard let i = slotIndex[name], trainableNames.contains(name) else { preconditionFailure("'\(name)' is not trainable") }
         let s = engine.slots[i]
         precondition(delta.count == s.count, "update of '\(name)' needs \(s.count) values, got \(delta.count)")
