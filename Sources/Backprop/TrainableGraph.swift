@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import GraphIR
+import Surgery
 import TensorCore
 
 /// How BatchNorm nodes behave in a `TrainableGraph`.
@@ -66,6 +67,18 @@ public final class TrainableGraph {
         }
         self.graph = graph
         self.batchNormMode = batchNorm
+        // Constant-only subgraphs (ONNX exporters' padding arithmetic: shape, slice, cast, …) have no
+        // kernels: fold them into constants first. Nothing computed from a trainable weight is folded.
+        var graph = graph
+        if graph.nodes.contains(where: Self.isShapeArithmetic) {
+            var folding = graph
+            for name in trainable { folding.parameters[name]?.trainable = true }
+            _ = try FoldConstants(foldTrainable: false).run(on: &folding)
+            _ = try RemoveDeadNodes().run(on: &folding)
+            try folding.sortTopologically()
+            try ShapeInference.infer(&folding)
+            graph = folding
+        }
 
         func slot(_ name: String) -> Int {
             if let i = slotIndex[name] { return i }
@@ -163,6 +176,13 @@ public final class TrainableGraph {
         outputSlot = out
         trainableNames = names
         for s in engine.slots where s.needsGrad { s.grad = FloatBuffer() }
+    }
+
+    private static func isShapeArithmetic(_ node: Node) -> Bool {
+        switch node.op {
+        case .shape, .gather, .slice, .cast, .constantOfShape: true
+        default: false
+        }
     }
 
     /// The current value of a trainable parameter (NCHW/OIHW layout as in the IR).
