@@ -109,9 +109,25 @@ public final class TrainableGraph {
         }
         var names: [String] = []
         var dropoutIndex: UInt64 = 0
-        for node in graph.nodes {
+        // BatchNorm followed by relu/clip as the only reader of its output: one kernel, one pass.
+        var fusedActivation: [Int: (index: Int, lo: Float, hi: Float)] = [:]
+        for (i, node) in graph.nodes.enumerated() {
+            guard case .batchNorm = node.op, node.outputs.count == 1, !graph.outputs.contains(node.outputs[0]),
+                  graph.type(of: node.inputs[0])?.shape.rank == 4 else { continue }
+            let readers = graph.consumers(of: node.outputs[0])
+            guard readers.count == 1, let j = readers.first, graph.nodes[j].inputs.count == 1 else { continue }
+            switch graph.nodes[j].op {
+            case .relu: fusedActivation[i] = (j, 0, .infinity)
+            case .clip(let lo, let hi): fusedActivation[i] = (j, lo, hi)
+            default: break
+            }
+        }
+        let fusedAway = Set(fusedActivation.values.map(\.index))
+        for (nodeIndex, node) in graph.nodes.enumerated() where !fusedAway.contains(nodeIndex) {
             let inputs = node.inputs.map { $0.isEmpty ? -1 : slot($0) }
-            let outputs = node.outputs.map { $0.isEmpty ? -1 : slot($0) }
+            var outputs = node.outputs.map { $0.isEmpty ? -1 : slot($0) }
+            let fused = fusedActivation[nodeIndex]
+            if let fused { outputs = [slot(graph.nodes[fused.index].outputs[0])] }
             for name in node.inputs where trainable.contains(name) && !excluded.contains(name) && !names.contains(name) {
                 names.append(name)
                 engine.slots[slotIndex[name]!].needsGrad = true
@@ -125,7 +141,8 @@ public final class TrainableGraph {
                     throw ref.error("needs constant scale, bias, mean and variance")
                 }
                 if batchNorm == .train { statisticNames += node.inputs[3...4] }
-                kernel = BatchNormKernel(ref, epsilon: eps, mode: batchNorm, momentum: momentum)
+                kernel = BatchNormKernel(ref, epsilon: eps, mode: batchNorm, momentum: momentum,
+                                         clip: fused.map { ($0.lo, $0.hi) })
             case .relu: kernel = ActivationKernel(ref, .relu)
             case .clip(let lo, let hi): kernel = ActivationKernel(ref, .clip(lo, hi))
             case .sigmoid: kernel = ActivationKernel(ref, .sigmoid)
@@ -170,7 +187,7 @@ public final class TrainableGraph {
             let needs = inputs.contains { $0 >= 0 && engine.slots[$0].needsGrad }
             for o in outputs where o >= 0 { engine.slots[o].needsGrad = needs }
             kernels.append((kernel, outputs))
-            kernelOps.append(node.op.name)
+            kernelOps.append(fused.map { node.op.name + "+" + graph.nodes[$0.index].op.name } ?? node.op.name)
         }
         guard let out = slotIndex[graph.outputs[0]] else { throw BackpropError("the output '\(graph.outputs[0])' is not computed by any node") }
         outputSlot = out
