@@ -316,8 +316,7 @@ public final class TrainableGraph {
         var g = graph
         for name in trainableNames + statisticNames {
             guard var p = g.parameters[name] else { continue }
-            let t = parameter(name)
-            p.tensor = p.tensor.dtype == .float32 ? t : t  // parameters are kept as float32
+            p.tensor = parameter(name)  // float32, as the executor keeps every parameter
             g.parameters[name] = p
         }
         return g
