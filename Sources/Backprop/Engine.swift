@@ -29,11 +29,9 @@ final class Slot {
 final class Engine {
     var slots: [Slot] = []
     var training = false
-    /// Scratch buffers for layout conversions, one per request key.
+    /// Scratch buffers for layout conversions and kernel temporaries, one per key. Keys are
+    /// shared between kernels: a scratch result is only valid within the kernel call that asked.
     private var scratch: [Int: FloatBuffer] = [:]
-    private var nextScratch = 1 << 20
-
-    func newScratchKey() -> Int { nextScratch += 1; return nextScratch }
 
     private func scratchBuffer(_ key: Int, _ count: Int) -> UnsafeMutablePointer<Float> {
         if let b = scratch[key] { return b.ensure(count) }

@@ -45,7 +45,39 @@ enum BLAS {
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
-    static func setThreads(_ n: Int) { openblas_set_num_threads(Int32(n)) }
+    /// Keeps OpenBLAS single-threaded: its idle threads spin on `sched_yield` and fight the
+    /// dispatch workers for the cores (as in Runtime, Docs/runtime.md). `parallelSgemm` splits instead.
+    static func singleThreaded() {
+        if openblas_get_num_threads() != 1 { openblas_set_num_threads(1) }
+    }
+
+    /// `sgemm` with C split into one block per core (rows or columns, whichever is longer),
+    /// each block one single-threaded OpenBLAS call on its own dispatch worker.
+    static func parallelSgemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
+                              alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
+                              b: UnsafePointer<Float>, ldb: Int,
+                              beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        // A few blocks per core, so a core slowed by other processes does not hold the others up.
+        let parts = min(Parallel.cores * 3, max(m, n) / 128)
+        guard Parallel.cores > 1, parts > 1, m * n * k >= 1 << 18 else {
+            sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+            return
+        }
+        let splitRows = m >= n
+        let length = splitRows ? m : n
+        DispatchQueue.concurrentPerform(iterations: parts) { p in
+            // Block boundaries on multiples of 16 keep the kernels' full-width tiles.
+            let lo = (length * p / parts) & ~15, hi = p == parts - 1 ? length : (length * (p + 1) / parts) & ~15
+            guard lo < hi else { return }
+            if splitRows {
+                sgemm(transA: transA, transB: transB, m: hi - lo, n: n, k: k, alpha: alpha,
+                      a: transA ? a + lo : a + lo * lda, lda: lda, b: b, ldb: ldb, beta: beta, c: c + lo * ldc, ldc: ldc)
+            } else {
+                sgemm(transA: transA, transB: transB, m: m, n: hi - lo, k: k, alpha: alpha, a: a, lda: lda,
+                      b: transB ? b + lo * ldb : b + lo, ldb: ldb, beta: beta, c: c + lo, ldc: ldc)
+            }
+        }
+    }
 }
 
 /// Splits loops over the cores with `DispatchQueue.concurrentPerform` when the work pays for it.

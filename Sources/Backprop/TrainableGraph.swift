@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import GraphIR
+import Surgery
 import TensorCore
 
 /// How BatchNorm nodes behave in a `TrainableGraph`.
@@ -66,7 +67,18 @@ public final class TrainableGraph {
         }
         self.graph = graph
         self.batchNormMode = batchNorm
-        BLAS.setThreads(Int(ProcessInfo.processInfo.environment["GRAFT_BACKPROP_BLAS_THREADS"] ?? "") ?? Parallel.cores)
+        // Constant-only subgraphs (ONNX exporters' padding arithmetic: shape, slice, cast, …) have no
+        // kernels: fold them into constants first. Nothing computed from a trainable weight is folded.
+        var graph = graph
+        if graph.nodes.contains(where: Self.isShapeArithmetic) {
+            var folding = graph
+            for name in trainable { folding.parameters[name]?.trainable = true }
+            _ = try FoldConstants(foldTrainable: false).run(on: &folding)
+            _ = try RemoveDeadNodes().run(on: &folding)
+            try folding.sortTopologically()
+            try ShapeInference.infer(&folding)
+            graph = folding
+        }
 
         func slot(_ name: String) -> Int {
             if let i = slotIndex[name] { return i }
@@ -97,9 +109,25 @@ public final class TrainableGraph {
         }
         var names: [String] = []
         var dropoutIndex: UInt64 = 0
-        for node in graph.nodes {
+        // BatchNorm followed by relu/clip as the only reader of its output: one kernel, one pass.
+        var fusedActivation: [Int: (index: Int, lo: Float, hi: Float)] = [:]
+        for (i, node) in graph.nodes.enumerated() {
+            guard case .batchNorm = node.op, node.outputs.count == 1, !graph.outputs.contains(node.outputs[0]),
+                  graph.type(of: node.inputs[0])?.shape.rank == 4 else { continue }
+            let readers = graph.consumers(of: node.outputs[0])
+            guard readers.count == 1, let j = readers.first, graph.nodes[j].inputs.count == 1 else { continue }
+            switch graph.nodes[j].op {
+            case .relu: fusedActivation[i] = (j, 0, .infinity)
+            case .clip(let lo, let hi): fusedActivation[i] = (j, lo, hi)
+            default: break
+            }
+        }
+        let fusedAway = Set(fusedActivation.values.map(\.index))
+        for (nodeIndex, node) in graph.nodes.enumerated() where !fusedAway.contains(nodeIndex) {
             let inputs = node.inputs.map { $0.isEmpty ? -1 : slot($0) }
-            let outputs = node.outputs.map { $0.isEmpty ? -1 : slot($0) }
+            var outputs = node.outputs.map { $0.isEmpty ? -1 : slot($0) }
+            let fused = fusedActivation[nodeIndex]
+            if let fused { outputs = [slot(graph.nodes[fused.index].outputs[0])] }
             for name in node.inputs where trainable.contains(name) && !excluded.contains(name) && !names.contains(name) {
                 names.append(name)
                 engine.slots[slotIndex[name]!].needsGrad = true
@@ -113,7 +141,8 @@ public final class TrainableGraph {
                     throw ref.error("needs constant scale, bias, mean and variance")
                 }
                 if batchNorm == .train { statisticNames += node.inputs[3...4] }
-                kernel = BatchNormKernel(ref, epsilon: eps, mode: batchNorm, momentum: momentum)
+                kernel = BatchNormKernel(ref, epsilon: eps, mode: batchNorm, momentum: momentum,
+                                         clip: fused.map { ($0.lo, $0.hi) })
             case .relu: kernel = ActivationKernel(ref, .relu)
             case .clip(let lo, let hi): kernel = ActivationKernel(ref, .clip(lo, hi))
             case .sigmoid: kernel = ActivationKernel(ref, .sigmoid)
@@ -158,12 +187,19 @@ public final class TrainableGraph {
             let needs = inputs.contains { $0 >= 0 && engine.slots[$0].needsGrad }
             for o in outputs where o >= 0 { engine.slots[o].needsGrad = needs }
             kernels.append((kernel, outputs))
-            kernelOps.append(node.op.name)
+            kernelOps.append(fused.map { node.op.name + "+" + graph.nodes[$0.index].op.name } ?? node.op.name)
         }
         guard let out = slotIndex[graph.outputs[0]] else { throw BackpropError("the output '\(graph.outputs[0])' is not computed by any node") }
         outputSlot = out
         trainableNames = names
         for s in engine.slots where s.needsGrad { s.grad = FloatBuffer() }
+    }
+
+    private static func isShapeArithmetic(_ node: Node) -> Bool {
+        switch node.op {
+        case .shape, .gather, .slice, .cast, .constantOfShape: true
+        default: false
+        }
     }
 
     /// The current value of a trainable parameter (NCHW/OIHW layout as in the IR).
@@ -176,6 +212,11 @@ public final class TrainableGraph {
     /// Adds `delta` (same element count, parameter layout) to a trainable parameter:
     /// how an optimizer outside applies its step.
     public func update(_ name: String, by delta: [Float]) {
+        delta.withUnsafeBufferPointer { update(name, by: $0) }
+    }
+
+    /// As `update(_:by:)` with `[Float]`, without an array (e.g. straight from an optimizer's buffer).
+    public func update(_ name: String, by delta: UnsafeBufferPointer<Float>) {
         guard let i = slotIndex[name], trainableNames.contains(name) else { preconditionFailure("'\(name)' is not trainable") }
         let s = engine.slots[i]
         precondition(delta.count == s.count, "update of '\(name)' needs \(s.count) values, got \(delta.count)")
@@ -193,6 +234,7 @@ public final class TrainableGraph {
             throw BackpropError("input \(input.shape) does not match the graph input '\(graph.inputs[0].name)' \(expected)")
         }
         engine.training = training
+        BLAS.singleThreaded()
         let s = engine.slots[inputSlot]
         let input32 = input.converted(to: .float32)
         s.shape = input.shape
@@ -231,6 +273,7 @@ public final class TrainableGraph {
         guard outputGradient.shape == o.shape else {
             throw BackpropError("output gradient \(outputGradient.shape) does not match the output \(o.shape)")
         }
+        BLAS.singleThreaded()
         for s in engine.slots where s.needsGrad {
             s.grad!.ensure(max(s.count, 1))
             s.gradFresh = true
@@ -273,8 +316,7 @@ public final class TrainableGraph {
         var g = graph
         for name in trainableNames + statisticNames {
             guard var p = g.parameters[name] else { continue }
-            let t = parameter(name)
-            p.tensor = p.tensor.dtype == .float32 ? t : t  // parameters are kept as float32
+            p.tensor = parameter(name)  // float32, as the executor keeps every parameter
             g.parameters[name] = p
         }
         return g

@@ -81,3 +81,44 @@ struct BatchNormBackpropTests {
         }
     }
 }
+
+/// BatchNorm followed by ReLU6 or relu runs as one fused kernel; its gradients still match.
+struct FusedBatchNormActivationTests {
+    static let activations: [Op] = [.clip(min: 0, max: 6), .relu, .clip(min: -0.5, max: 0.5)]
+
+    @Test(arguments: BatchNormMode.allCases, activations)
+    func matchesFiniteDifferences(_ mode: BatchNormMode, _ activation: Op) throws {
+        let c = 3
+        let g = try graph([c, 4, 3],
+                          [pointwise("pre", "x", "p"),
+                           Node(name: "bn", op: .batchNorm(epsilon: 1e-3), inputs: ["p", "gamma", "beta", "mean", "var"], outputs: ["q"]),
+                           Node(name: "act", op: activation, inputs: ["q"], outputs: ["y"])],
+                          ["pre.w": param([c, c, 1, 1], seed: 1),
+                           "gamma": param([c], seed: 2, in: 0.5...1.5), "beta": param([c], seed: 3),
+                           "mean": param([c], seed: 4, role: .statistic), "var": param([c], seed: 5, in: 0.5...2, role: .statistic)])
+        let check = try checkGradients(g, trainable: ["pre.w", "gamma", "beta"], mode: mode, batch: 3, step: 1e-3)
+        #expect(check.worst <= 1e-3, "\(check)")
+        // The same values as the two ops apart (an extra reader of the BatchNorm output prevents fusion).
+        var unfused = g
+        unfused.outputs = ["y", "q"]
+        let x = Tensor(shape: [3, c, 4, 3], scalars: uniform(108, seed: 6))
+        let fusedOut = try TrainableGraph(g, trainable: [], batchNorm: mode).forward(x, training: true)
+        var separate = try Self.firstOutput(unfused, x, mode)
+        separate = Array(separate.prefix(fusedOut.elementCount))
+        #expect(fusedOut.scalars == separate)
+    }
+
+    /// Output `y` of a graph with two outputs: run it as a one-output graph whose `y` is kept
+    /// next to an identity reader of `q`.
+    static func firstOutput(_ g: Graph, _ x: Tensor, _ mode: BatchNormMode) throws -> [Float] {
+        var h = g
+        h.nodes.append(Node(name: "keep", op: .add, inputs: ["q", "zero"], outputs: ["q2"]))
+        h.nodes.append(Node(name: "sum", op: .mul, inputs: ["q2", "zero"], outputs: ["z"]))
+        h.nodes.append(Node(name: "out", op: .add, inputs: ["y", "z"], outputs: ["o"]))
+        h.parameters["zero"] = Parameter(Tensor(shape: [1], scalars: [0]), role: .constant)
+        h.outputs = ["o"]
+        try h.sortTopologically()
+        try ShapeInference.infer(&h)
+        return try TrainableGraph(h, trainable: [], batchNorm: mode).forward(x, training: true).scalars
+    }
+}

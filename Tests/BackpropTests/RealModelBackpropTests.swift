@@ -69,6 +69,23 @@ func boundaryInput(_ g: Graph, batch: Int, seed: UInt64) -> Tensor {
         #expect(grads.values.allSatisfy { $0.scalars.allSatisfy { $0.isFinite } })
     }
 
+    /// The raw ONNX import (padding arithmetic still in the graph): its constant-only
+    /// subgraphs are folded at init, and the result matches the runtime on the raw graph.
+    @Test func rawEfficientNetSubgraphFoldsItsPaddingArithmetic() throws {
+        var raw = try ONNXImporter.load(url: try Fixtures.realModel(.efficientNetLite0))
+        try CutGraph(at: .after("/_avg_pooling/GlobalAveragePool")).apply(to: &raw)
+        let g = try TrailingSubgraph.extract(raw, from: efficientNetBoundary)
+        let x = boundaryInput(g, batch: 2, seed: 4)
+        let expected = try Planner.compile(g).run([g.inputs[0].name: x])[g.outputs[0]]!
+        let tg = try TrainableGraph(g, trainable: ["onnx::Conv_1052"], batchNorm: .frozen)
+        #expect(tg.trainableNames == ["onnx::Conv_1052"])
+        let actual = try tg.forward(x, training: true)
+        #expect(actual.shape == expected.shape)
+        #expect(mismatch(actual.scalars, expected.scalars, .network) == nil)
+        _ = try tg.backward(Tensor(shape: actual.shape, scalars: uniform(actual.elementCount, seed: 5)))
+        #expect(tg.updatedGraph().nodes.count == g.nodes.count)
+    }
+
     /// Finite differences through the 20 layers on a few entries of block_16_project's kernel
     /// and Conv_1_bn's gamma (affine mode), batch 2.
     @Test func labdogGradientsMatchFiniteDifferences() throws {

@@ -16,9 +16,14 @@ final class BatchNormKernel: Kernel {
     var mean: [Float] = [], invStd: [Float] = []
     var usedBatchStats = false
     var rowLength = 0, channels = 0
+    /// A following relu/clip fused in (`y = clip(bn(x), lo, hi)`, written to `node.outputs[0]`,
+    /// which is then the activation's output). Its backward mask comes from `y`:
+    /// `lo < y < hi` exactly when `lo < bn(x) < hi`.
+    let clip: (lo: Float, hi: Float)?
 
-    init(_ node: NodeRef, epsilon: Float, mode: BatchNormMode, momentum: Float) {
+    init(_ node: NodeRef, epsilon: Float, mode: BatchNormMode, momentum: Float, clip: (lo: Float, hi: Float)? = nil) {
         self.node = node
+        self.clip = clip
         self.epsilon = epsilon
         self.mode = mode
         self.momentum = momentum
@@ -53,7 +58,11 @@ final class BatchNormKernel: Kernel {
                         meanP[ch] = mu
                         invP[ch] = inv
                         let a = scale[ch] * inv, b = bias[ch] - mu * a
-                        for i in 0..<m { out[i] = row[i] * a + b }
+                        if let (lo, hi) = clip {
+                            for i in 0..<m { out[i] = min(max(row[i] * a + b, lo), hi) }
+                        } else {
+                            for i in 0..<m { out[i] = row[i] * a + b }
+                        }
                     }
                 }
             }
@@ -91,11 +100,21 @@ final class BatchNormKernel: Kernel {
         let dx = dXT?.0 ?? e.buffer(-4, xs.count)
         let assignX = dXT?.assign ?? true
         let batch = usedBatchStats
+        let clip = self.clip
+        let y = is2D ? nil : Optional(e.data(node.outputs[0], cnhw: true, key: 3))
         mean.withUnsafeBufferPointer { meanP in
             invStd.withUnsafeBufferPointer { invP in
                 Parallel.forRanges(c, work: c * m * 3) { r in
+                    let masked = clip == nil ? nil : UnsafeMutablePointer<Float>.allocate(capacity: m)
+                    defer { masked?.deallocate() }
                     for ch in r {
-                        let row = x + ch * m, g = dy + ch * m, mu = meanP[ch], inv = invP[ch]
+                        let row = x + ch * m, mu = meanP[ch], inv = invP[ch]
+                        var g = dy + ch * m
+                        if let masked, let (lo, hi) = clip, let y {
+                            let out = y + ch * m
+                            for i in 0..<m { masked[i] = out[i] > lo && out[i] < hi ? g[i] : 0 }
+                            g = UnsafePointer(masked)
+                        }
                         let sumG = sum(g, m)
                         let sumGX = (dot(g, row, m) - mu * sumG) * inv  // Σ dy · x̂
                         if let dS { dS.0[ch] = dS.assign ? sumGX : dS.0[ch] + sumGX }

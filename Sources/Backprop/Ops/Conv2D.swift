@@ -15,7 +15,39 @@ final class Conv2DKernel: Kernel {
     var n = 0, c = 0, h = 0, w = 0, o = 0, ho = 0, wo = 0, kh = 0, kw = 0
     var padT = 0, padL = 0, sh = 1, sw = 1, dh = 1, dw = 1, groups = 1
 
+    /// Stride-1 "same" depthwise: per tap, a 0/1 validity mask over the channel block `[N, H·W]`
+    /// and the flat input offset, so each tap is one contiguous multiply-add over the whole block.
+    private var tapMasks: [Float] = []
+    private var tapShifts: [Int] = []
+    private var maskGeometry: [Int] = []
+
     init(_ node: NodeRef, _ a: Conv2DAttributes) { self.node = node; self.a = a }
+
+    private var isFlatDepthwise: Bool { sh == 1 && sw == 1 && ho == h && wo == w }
+
+    private func prepareTapMasks() {
+        let geometry = [n, h, w, kh, kw, dh, dw, padT, padL]
+        guard geometry != maskGeometry else { return }
+        maskGeometry = geometry
+        let plane = h * w, length = n * plane
+        tapMasks = [Float](repeating: 0, count: kh * kw * length)
+        tapShifts = []
+        for ky in 0..<kh {
+            for kx in 0..<kw {
+                let t = ky * kw + kx
+                tapShifts.append((ky * dh - padT) * w + (kx * dw - padL))
+                for oy in 0..<h {
+                    let iy = oy - padT + ky * dh
+                    guard iy >= 0 && iy < h else { continue }
+                    for ox in 0..<w {
+                        let ix = ox - padL + kx * dw
+                        guard ix >= 0 && ix < w else { continue }
+                        for b in 0..<n { tapMasks[t * length + b * plane + oy * w + ox] = 1 }
+                    }
+                }
+            }
+        }
+    }
 
     private var isPointwise: Bool {
         kh == 1 && kw == 1 && sh == 1 && sw == 1 && padT == 0 && padL == 0 && ho == h && wo == w && groups == 1
@@ -41,7 +73,10 @@ final class Conv2DKernel: Kernel {
         let y = e.output(node.outputs[0], shape: [n, o, ho, wo], cnhw: true)
         let spatial = n * ho * wo
         if isPointwise {
-            BLAS.sgemm(m: o, n: spatial, k: c, a: wt, lda: c, b: x, ldb: spatial, c: y, ldc: spatial)
+            BLAS.parallelSgemm(m: o, n: spatial, k: c, a: wt, lda: c, b: x, ldb: spatial, c: y, ldc: spatial)
+        } else if isDepthwise && isFlatDepthwise {
+            prepareTapMasks()
+            flatDepthwiseForward(x, wt, y)
         } else if isDepthwise {
             depthwiseForward(x, wt, y)
         } else {
@@ -49,7 +84,7 @@ final class Conv2DKernel: Kernel {
             let col = cols.ensure(rows * spatial)
             for g in 0..<groups {
                 im2col(x + g * cg * n * h * w, channels: cg, col)
-                BLAS.sgemm(m: og, n: spatial, k: rows, a: wt + g * og * rows, lda: rows, b: col, ldb: spatial,
+                BLAS.parallelSgemm(m: og, n: spatial, k: rows, a: wt + g * og * rows, lda: rows, b: col, ldb: spatial,
                            c: y + g * og * spatial, ldc: spatial)
             }
         }
@@ -80,17 +115,17 @@ final class Conv2DKernel: Kernel {
         if isPointwise {
             if needW {
                 let (dW, assign) = e.gradTarget(wi)
-                BLAS.sgemm(transB: true, m: o, n: c, k: spatial, a: dy, lda: spatial, b: x, ldb: spatial,
+                BLAS.parallelSgemm(transB: true, m: o, n: c, k: spatial, a: dy, lda: spatial, b: x, ldb: spatial,
                            beta: assign ? 0 : 1, c: dW, ldc: c)
             }
             if needX {
                 if xcnhw {
                     let (dX, assign) = e.gradTarget(xi)
-                    BLAS.sgemm(transA: true, m: c, n: spatial, k: o, a: wt, lda: c, b: dy, ldb: spatial,
+                    BLAS.parallelSgemm(transA: true, m: c, n: spatial, k: o, a: wt, lda: c, b: dy, ldb: spatial,
                                beta: assign ? 0 : 1, c: dX, ldc: spatial)
                 } else {
                     let tmp = dcols.ensure(c * spatial)
-                    BLAS.sgemm(transA: true, m: c, n: spatial, k: o, a: wt, lda: c, b: dy, ldb: spatial, c: tmp, ldc: spatial)
+                    BLAS.parallelSgemm(transA: true, m: c, n: spatial, k: o, a: wt, lda: c, b: dy, ldb: spatial, c: tmp, ldc: spatial)
                     e.addGrad(xi, tmp, srcCNHW: true)
                 }
             }
@@ -100,7 +135,7 @@ final class Conv2DKernel: Kernel {
             let dW: UnsafeMutablePointer<Float>? = needW ? e.gradAccumulator(wi) : nil
             var dX: UnsafeMutablePointer<Float>? = nil
             if needX { dX = xcnhw ? e.gradAccumulator(xi) : { let t = dcols.ensure(c * n * h * w); t.initialize(repeating: 0, count: c * n * h * w); return t }() }
-            depthwiseBackward(x, wt, dy, dW, dX)
+            if isFlatDepthwise { flatDepthwiseBackward(x, wt, dy, dW, dX) } else { depthwiseBackward(x, wt, dy, dW, dX) }
             if needX && !xcnhw { e.addGrad(xi, dX!, srcCNHW: true) }
             return
         }
@@ -118,11 +153,11 @@ final class Conv2DKernel: Kernel {
         for g in 0..<groups {
             if let dW {
                 im2col(x + g * cg * n * h * w, channels: cg, col)
-                BLAS.sgemm(transB: true, m: og, n: rows, k: spatial, a: dy + g * og * spatial, lda: spatial,
+                BLAS.parallelSgemm(transB: true, m: og, n: rows, k: spatial, a: dy + g * og * spatial, lda: spatial,
                            b: col, ldb: spatial, beta: 1, c: dW + g * og * rows, ldc: rows)
             }
             if let dX {
-                BLAS.sgemm(transA: true, m: rows, n: spatial, k: og, a: wt + g * og * rows, lda: rows,
+                BLAS.parallelSgemm(transA: true, m: rows, n: spatial, k: og, a: wt + g * og * rows, lda: rows,
                            b: dy + g * og * spatial, ldb: spatial, c: dcol, ldc: spatial)
                 col2im(dcol, channels: cg, dX + g * cg * n * h * w)
             }
@@ -188,6 +223,58 @@ final class Conv2DKernel: Kernel {
                                 let dst = plane + iy * w + kx * dw - padL
                                 for ox in oxLo..<oxHi { dst[ox * sw] += row[ox] }
                             }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Stride-1 "same" depthwise forward: per channel and tap, `y[p] += w · mask[p] · x[p + shift]`
+    /// over the channel's whole `[N, H·W]` block (the mask zeroes taps that fall outside the plane).
+    private func flatDepthwiseForward(_ x: UnsafePointer<Float>, _ wt: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+        let length = n * h * w, taps = kh * kw
+        let shifts = tapShifts
+        tapMasks.withUnsafeBufferPointer { masks in
+            let masks = masks.baseAddress!
+            Parallel.forRanges(c, work: c * length * taps) { chans in
+                for ch in chans {
+                    let src = x + ch * length, dst = y + ch * length, k = wt + ch * taps
+                    dst.initialize(repeating: 0, count: length)
+                    for t in 0..<taps {
+                        let wv = k[t], shift = shifts[t], m = masks + t * length
+                        let lo = max(0, -shift), hi = min(length, length - shift)
+                        guard lo < hi else { continue }
+                        let s = src + shift
+                        for p in lo..<hi { dst[p] += wv * m[p] * s[p] }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Backward of `flatDepthwiseForward`: `dW[t] = Σ mask · dy · x[p + shift]`,
+    /// `dX[p + shift] += w · mask · dy`.
+    private func flatDepthwiseBackward(_ x: UnsafePointer<Float>, _ wt: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
+                                       _ dW: UnsafeMutablePointer<Float>?, _ dX: UnsafeMutablePointer<Float>?) {
+        let length = n * h * w, taps = kh * kw
+        let shifts = tapShifts
+        tapMasks.withUnsafeBufferPointer { masks in
+            let masks = masks.baseAddress!
+            Parallel.forRanges(c, work: c * length * taps * 2) { chans in
+                let masked = UnsafeMutablePointer<Float>.allocate(capacity: length)
+                defer { masked.deallocate() }
+                for ch in chans {
+                    let src = x + ch * length, g = dy + ch * length, k = wt + ch * taps
+                    for t in 0..<taps {
+                        let wv = k[t], shift = shifts[t], m = masks + t * length
+                        let lo = max(0, -shift), hi = min(length, length - shift)
+                        guard lo < hi else { continue }
+                        for p in lo..<hi { masked[p] = m[p] * g[p] }
+                        if let dW { dW[ch * taps + t] += dot(masked + lo, src + shift + lo, hi - lo) }
+                        if let dX {
+                            let d = dX + ch * length + shift
+                            for p in lo..<hi { d[p] += wv * masked[p] }
                         }
                     }
                 }

@@ -33,7 +33,7 @@ final class GemmKernel: Kernel {
         let y = e.output(node.outputs[0], shape: outShape, cnhw: false)
         let tA = !isMatMul && attrs.transA, tB = !isMatMul && attrs.transB
         let alpha: Float = isMatMul ? 1 : attrs.alpha
-        BLAS.sgemm(transA: tA, transB: tB, m: m, n: n, k: k, alpha: alpha, a: x, lda: tA ? m : k,
+        BLAS.parallelSgemm(transA: tA, transB: tB, m: m, n: n, k: k, alpha: alpha, a: x, lda: tA ? m : k,
                    b: b.data.pointer, ldb: tB ? k : n, c: y, ldc: n)
         if !isMatMul, node.inputs.count > 2, node.inputs[2] >= 0 {
             let cs = e.slots[node.inputs[2]]
@@ -54,9 +54,9 @@ final class GemmKernel: Kernel {
         if e.slots[ai].needsGrad {
             let t = e.buffer(-40, m * k)
             if tA {  // dA [K, M] = alpha · op(B) · dYᵀ
-                BLAS.sgemm(transA: tB, transB: true, m: k, n: m, k: n, alpha: alpha, a: b, lda: tB ? k : n, b: dy, ldb: n, c: t, ldc: m)
+                BLAS.parallelSgemm(transA: tB, transB: true, m: k, n: m, k: n, alpha: alpha, a: b, lda: tB ? k : n, b: dy, ldb: n, c: t, ldc: m)
             } else {  // dA [M, K] = alpha · dY · op(B)ᵀ
-                BLAS.sgemm(transA: false, transB: !tB, m: m, n: k, k: n, alpha: alpha, a: dy, lda: n, b: b, ldb: tB ? k : n, c: t, ldc: k)
+                BLAS.parallelSgemm(transA: false, transB: !tB, m: m, n: k, k: n, alpha: alpha, a: dy, lda: n, b: b, ldb: tB ? k : n, c: t, ldc: k)
             }
             e.addGrad(ai, t, srcCNHW: false)
         }
@@ -64,10 +64,10 @@ final class GemmKernel: Kernel {
             let x = e.data(ai, cnhw: false, key: 1)
             let (dB, assign) = e.gradTarget(bi)
             if tB {  // dB [N, K] = alpha · dYᵀ · op(A)
-                BLAS.sgemm(transA: true, transB: tA, m: n, n: k, k: m, alpha: alpha, a: dy, lda: n, b: x, ldb: tA ? m : k,
+                BLAS.parallelSgemm(transA: true, transB: tA, m: n, n: k, k: m, alpha: alpha, a: dy, lda: n, b: x, ldb: tA ? m : k,
                            beta: assign ? 0 : 1, c: dB, ldc: k)
             } else {  // dB [K, N] = alpha · op(A)ᵀ · dY
-                BLAS.sgemm(transA: !tA, transB: false, m: k, n: n, k: m, alpha: alpha, a: x, lda: tA ? m : k, b: dy, ldb: n,
+                BLAS.parallelSgemm(transA: !tA, transB: false, m: k, n: n, k: m, alpha: alpha, a: x, lda: tA ? m : k, b: dy, ldb: n,
                            beta: assign ? 0 : 1, c: dB, ldc: n)
             }
         }
