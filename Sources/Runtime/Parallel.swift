@@ -100,6 +100,10 @@ final class WorkerPool: @unchecked Sendable {
     /// How long an idle worker spins before parking (`GRAFT_SPIN_US`, default 100 µs).
     static let spinNanoseconds = UInt64(ProcessInfo.processInfo.environment["GRAFT_SPIN_US"].flatMap { Int($0) } ?? 100) * 1000
 
+    /// `GRAFT_SPIN_YIELD=1`: call `sched_yield` in the spin loop, as OpenBLAS's threads do
+    /// (with one core's worth of CPU it was the best variant; see `benchmarks.md`).
+    static let yieldWhileSpinning = ProcessInfo.processInfo.environment["GRAFT_SPIN_YIELD"] == "1"
+
     init(workers: Int) {
         self.workers = workers
         pthread_mutex_init(mutex, nil)
@@ -170,6 +174,7 @@ final class WorkerPool: @unchecked Sendable {
                 var spins = 0
                 while gen == seen {
                     spins += 1
+                    if Self.yieldWhileSpinning { sched_yield() }
                     if spins & 255 == 0, DispatchTime.now().uptimeNanoseconds - start > Self.spinNanoseconds {
                         pthread_mutex_lock(mutex)
                         sleepers.add(1, ordering: .sequentiallyConsistent)
