@@ -1,6 +1,6 @@
 // Times Graft's CPU runtime on one ONNX model.
 //
-//   InferenceBenchmark <model.onnx> [--batches 1,32] [--seconds 3] [--profile] [--steps] [--summary]
+//   InferenceBenchmark <model.onnx> [--batches 1,32] [--seconds 3] [--profile] [--steps [--repeats 5]] [--summary]
 //
 // Prints one JSON object per batch size: images/s, median latency per call,
 // process peak RSS so far, plan buffer bytes, and (with --profile) seconds
@@ -33,7 +33,7 @@ func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
 var args = Array(CommandLine.arguments.dropFirst())
 guard let modelPath = args.first else {
-    FileHandle.standardError.write("usage: InferenceBenchmark <model.onnx> [--batches 1,32] [--seconds 3] [--profile] [--steps] [--summary]\n".data(using: .utf8)!)
+    FileHandle.standardError.write("usage: InferenceBenchmark <model.onnx> [--batches 1,32] [--seconds 3] [--profile] [--steps [--repeats 5]] [--summary]\n".data(using: .utf8)!)
     exit(2)
 }
 var batches = [1, 32]
@@ -41,6 +41,7 @@ var seconds = 3.0
 var profile = false
 var summary = false
 var steps = false
+var repeats = 5
 var i = 1
 while i < args.count {
     switch args[i] {
@@ -49,6 +50,7 @@ while i < args.count {
     case "--profile": profile = true
     case "--summary": summary = true
     case "--steps": steps = true
+    case "--repeats": repeats = Int(args[i + 1])!; i += 1
     default: break
     }
     i += 1
@@ -99,8 +101,8 @@ for batch in batches {
         record["steps"] = try plan.stepCounts(batch: batch)
     }
     if steps {
-        // One line per kernel call: fastest of 5 runs, GMAC/s where multiply-adds are counted.
-        for s in try plan.stepProfile(feeds, repeats: 5) {
+        // One line per kernel call: fastest of `repeats` runs, GMAC/s where multiply-adds are counted.
+        for s in try plan.stepProfile(feeds, repeats: repeats) {
             let rate = s.macs > 0 ? String(format: "%6.1f GMAC/s", Double(s.macs) / s.seconds / 1e9) : ""
             print(String(format: "%8.3f ms %@ %@ %@", s.seconds * 1000, s.kind.padding(toLength: 11, withPad: " ", startingAt: 0),
                          rate.padding(toLength: 14, withPad: " ", startingAt: 0), s.node))
