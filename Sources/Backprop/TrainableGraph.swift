@@ -224,6 +224,16 @@ public final class TrainableGraph {
         for k in 0..<delta.count { p[k] += delta[k] }
     }
 
+    /// Sets a trainable parameter to `values` rounded to Float: how an optimizer that keeps
+    /// Double master weights hands them over.
+    public func setParameter(_ name: String, to values: UnsafeBufferPointer<Double>) {
+        guard let i = slotIndex[name], trainableNames.contains(name) else { preconditionFailure("'\(name)' is not trainable") }
+        let s = engine.slots[i]
+        precondition(values.count == s.count, "'\(name)' needs \(s.count) values, got \(values.count)")
+        let p = s.data.pointer
+        for k in 0..<values.count { p[k] = Float(values[k]) }
+    }
+
     /// Forward over a batch: `input` shaped `[n, ...]` as the graph input (NCHW). Returns the output `[n, F]`.
     /// `training`: dropout active, BatchNorm per mode (batch statistics and moving-statistics update in
     /// `.train`), and what `backward` needs is kept.

@@ -44,20 +44,22 @@ public struct Optimizer: Sendable, Codable, Equatable {
                 first[p].withUnsafeMutableBufferPointer { m in
                     second[p].withUnsafeMutableBufferPointer { v in
                         gradients[p].withUnsafeBufferPointer { grad in
-                            for i in 0..<w.count {
-                                var g = grad[i]
-                                switch kind {
-                                case .sgd:
-                                    g += wd * w[i]
-                                    m[i] = momentum * m[i] + g
+                            // One loop per kind (no branch inside), so the compiler can vectorise it.
+                            switch kind {
+                            case .sgd:
+                                for i in 0..<w.count {
+                                    m[i] = momentum * m[i] + (grad[i] + wd * w[i])
                                     w[i] -= rate * m[i]
-                                case .adam, .adamw:
-                                    if kind == .adam { g += wd * w[i] }
+                                }
+                            case .adam, .adamw:
+                                let coupled = kind == .adam ? wd : 0, decoupled = kind == .adamw ? rate * wd : 0
+                                for i in 0..<w.count {
+                                    let g = grad[i] + coupled * w[i]
                                     m[i] = beta1 * m[i] + (1 - beta1) * g
                                     v[i] = beta2 * v[i] + (1 - beta2) * g * g
                                     let mHat = m[i] / correction1
                                     let vHat = v[i] / correction2
-                                    if kind == .adamw { w[i] -= rate * wd * w[i] }
+                                    w[i] -= decoupled * w[i]
                                     w[i] -= rate * mHat / (vHat.squareRoot() + epsilon)
                                 }
                             }

@@ -23,9 +23,10 @@ struct Stage {
     var head: DenseHead
     let options: FineTuneOptions
     let training: TrainingOptions
-    /// Trainable backbone parameters in `network.trainableNames` order, as Double for the optimizer.
+    /// Trainable backbone parameters in `network.trainableNames` order.
     let names: [String]
-    var mirror: [[Double]]
+    /// The optimizer's Double copies: the head's parameters, then `names`' values.
+    var masters: [[Double]]
     /// Per optimizer parameter (head first, then `names`): rate factor and weight decay.
     let lrScales: [Double]
     let decays: [Bool]
@@ -62,13 +63,13 @@ struct Stage {
         self.training = training
         let names = network.trainableNames
         self.names = names
-        let mirror = names.map { network.parameter($0).scalars.map(Double.init) }
-        self.mirror = mirror
+        let backbone = names.map { network.parameter($0).scalars.map(Double.init) }
+        masters = head.parameters + backbone
         lrScales = head.parameters.map { _ in 1 } + names.map { pow(options.lrDecayPerBlock, Double(depth[$0] ?? 0)) }
         decays = head.decays + names.map { trailing.parameters[$0]!.tensor.rank >= 2 }
         random = SeededRandom(seed: seed ^ 0x4649_4E45_5455_4E45)
         dropoutRandom = head.dropout > 0 ? SeededRandom(seed: seed ^ 0x4452_4F50_4F55_5432) : nil
-        trainableParameters = mirror.reduce(0) { $0 + $1.count }
+        trainableParameters = backbone.reduce(0) { $0 + $1.count }
         statistics = trailing.nodes.compactMap { node in
             guard case .batchNorm(let epsilon) = node.op, node.inputs.count == 5 else { return nil }
             return (node.inputs[3], node.inputs[4], epsilon)
@@ -129,16 +130,16 @@ struct Stage {
                 lossSum += loss * Double(labels.count)
 
                 let gradients = try network.backward(Tensor(shape: [labels.count, width], scalars: dx.map(Float.init)))
-                var parameters = head.parameters + mirror
-                let all = headGradients + names.map { gradients[$0]!.scalars.map(Double.init) }
-                optimizer.step(&parameters, gradients: all, lr: schedule.rate(at: step), decays: decays, lrScales: lrScales)
+                // The optimizer keeps Double master weights (head first, then the blocks'); the
+                // network gets them rounded to Float after every step.
+                let h = head.parameters.count
+                for j in 0..<h { masters[j] = head.parameters[j] }
+                let all = headGradients + names.map { name in gradients[name]!.withUnsafeFloats { g in g.map(Double.init) } }
+                optimizer.step(&masters, gradients: all, lr: schedule.rate(at: step), decays: decays, lrScales: lrScales)
                 step += 1
-                head.parameters = Array(parameters[..<head.parameters.count])
+                head.parameters = Array(masters[..<h])
                 for (j, name) in names.enumerated() {
-                    let new = parameters[head.parameters.count + j]
-                    let delta = zip(new, mirror[j]).map { Float($0) - Float($1) }
-                    network.update(name, by: delta)
-                    mirror[j] = new
+                    masters[h + j].withUnsafeBufferPointer { network.setParameter(name, to: $0) }
                 }
                 if shouldStop() {
                     return outcome("interrupted in fine-tuning epoch \(epoch); kept "
