@@ -64,7 +64,7 @@ let package = Package(
                     exclude: ["Fixtures"]),
         .testTarget(name: "ONNXNodeTests", dependencies: ["ONNXFormat", "Runtime", "TestSupport"]),
         .testTarget(name: "BackpropTests", dependencies: ["Backprop", "Runtime", "Surgery", "ONNXFormat", "KerasFormat", "TestSupport"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Backprop", "KerasFormat", "Surgery", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Backprop", "KerasFormat", "ONNXFormat", "Runtime", "Surgery", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["GraftCLI", "ONNXFormat", "KerasFormat", "Runtime", "TestSupport"]),
     ]
 )

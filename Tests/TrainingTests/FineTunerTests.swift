@@ -2,6 +2,8 @@ import Backprop
 import Foundation
 import GraphIR
 import KerasFormat
+import ONNXFormat
+import Runtime
 import Surgery
 import TensorCore
 import Testing
@@ -127,4 +129,25 @@ private func relativeChange(_ a: Tensor, _ b: Tensor) -> Double {
     let mean = "mobilenetv2_1.00_160/block_15_expand_BN/moving_mean"
     let moved = result.backbone.parameters[mean]!.tensor.scalars != backbone.parameters[mean]!.tensor.scalars
     #expect(moved == (bestEpoch > 0))
+}
+
+@Test func efficientNetsBatchReshapeNoLongerCrossesTheBoundaryAndComputesTheSame() throws {
+    var backbone = try ONNXImporter.load(url: try Fixtures.realModel(.efficientNetLite0))
+    try backbone.sortTopologically()
+    try ShapeInference.infer(&backbone)
+    try CutGraph(at: .head).apply(to: &backbone)
+    // As imported, the features' reshape reads the batch size from the input image.
+    #expect(throws: FineTuneError.self) { try BlockBoundary.lastBlocks(2, of: backbone) }
+    let prepared = try FineTuner.prepared(backbone)
+    #expect(prepared.nodes.count < backbone.nodes.count, "Shape, Gather, Unsqueeze and Concat are gone")
+    let boundary = try BlockBoundary.lastBlocks(2, of: prepared)
+    #expect(boundary.value == "/_blocks.12/Add_output_0")
+    // Same features for a batch of 3 (the reshape's 0 copies the batch dimension).
+    let input = backbone.inputs[0].name
+    var g = SeededGenerator(seed: 11)
+    let x = Tensor(shape: [3, 3, 224, 224], scalars: (0..<(3 * 3 * 224 * 224)).map { _ in Float.random(in: -1..<1, using: &g) })
+    let want = try #require(try Planner.compile(backbone).run([input: x])[backbone.outputs[0]])
+    let got = try #require(try Planner.compile(prepared).run([input: x])[prepared.outputs[0]])
+    #expect(got.shape == [3, 1280])
+    #expect(got.scalars == want.scalars)
 }

@@ -119,7 +119,8 @@ struct Train: ParsableCommand {
         print("Model: \(model) — cut the head (\(cut.head.map { "\($0.dense.count) dense, \($0.classes) classes" } ?? "?")) at \(cut.output) \(cut.outputShape)")
         if let fineTune {
             // Before any image is read: the blocks exist and one value enters them.
-            for blocks in fineTune.stages { _ = try BlockBoundary.lastBlocks(blocks, of: backbone) }
+            let prepared = try FineTuner.prepared(backbone)
+            for blocks in fineTune.stages { _ = try BlockBoundary.lastBlocks(blocks, of: prepared) }
         }
         let all = folder.images + (folder.validation ?? [])
         print("Data: \(data) — \(classes.count) classes (\(classes.joined(separator: ", "))), \(all.count) images"

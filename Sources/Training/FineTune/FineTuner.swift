@@ -47,7 +47,7 @@ public enum FineTuner {
                            shouldStop: () -> Bool = { false },
                            log: (String) -> Void = { print($0) },
                            epochDone: (EpochRecord) -> Void = { _ in }) throws -> FineTuneResult {
-        var current = backbone
+        var current = try prepared(backbone)
         var head = head
         var records: [FineTuneStageRecord] = []
         var interrupted = false
@@ -86,6 +86,20 @@ public enum FineTuner {
         let validationFeatures = try features(network, last.activations.validation, shape: last.activations.sampleShape)
         return FineTuneResult(backbone: current, head: head, stages: records, trainFeatures: trainFeatures,
                               validationFeatures: validationFeatures, interrupted: interrupted)
+    }
+
+    /// The backbone as fine-tuning sees it: batch sizes read from the input image (PyTorch's
+    /// `view(x.size(0), -1)`) would cross every block boundary, so those reshapes copy the
+    /// batch dimension instead (`ReshapeBatchFromShape`). Parameters are unchanged.
+    public static func prepared(_ backbone: Graph) throws -> Graph {
+        var graph = backbone
+        if try ReshapeBatchFromShape().run(on: &graph) > 0 {
+            _ = try RemoveDeadNodes().run(on: &graph)
+            try graph.sortTopologically()
+            try ShapeInference.infer(&graph)
+            try GraphVerifier.verify(graph)
+        }
+        return graph
     }
 
     /// Inference-mode features of `samples`, in batches of 64.
