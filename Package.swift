@@ -43,6 +43,9 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // libFuzzer entry points (issue #7); scripts/fuzz.sh builds them instrumented and links libFuzzer.
+        .target(name: "GraftFuzz", dependencies: ["ONNXFormat", "KerasFormat", "ImageData"], path: "Fuzz/GraftFuzz"),
+
         // Benchmarks (no framework): run by the scripts in Benchmarks/, never by tests.
         .executableTarget(name: "LoadBenchmark", dependencies: ["ONNXFormat", "KerasFormat"],
                           path: "Benchmarks/LoadBenchmark"),
@@ -58,6 +61,7 @@ let package = Package(
                     exclude: ["Fixtures"]),
         .testTarget(name: "ONNXNodeTests", dependencies: ["ONNXFormat", "Runtime", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["GraftCLI", "ONNXFormat", "KerasFormat", "Runtime", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["GraftCLI", "ONNXFormat", "KerasFormat", "Runtime", "TestSupport"],
+                    exclude: ["Fixtures"]),
     ]
 )

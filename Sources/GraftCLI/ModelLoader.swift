@@ -27,9 +27,11 @@ enum ModelLoader {
         case .onnx:
             graph = try ONNXImporter.load(url: url)
         case .kerasH5, .kerasZip:
+            try IsolatedHDF5Read.probe(url, config: config.map { URL(fileURLWithPath: $0) }, listOnly: false)
             graph = try KerasImporter.load(url: url, config: config.map { URL(fileURLWithPath: $0) })
         case .kerasWeights:
             guard let config else { throw CLIError.weightsNeedConfig(path: path) }
+            try IsolatedHDF5Read.probe(url, config: URL(fileURLWithPath: config), listOnly: false)
             graph = try KerasImporter.load(url: url, config: URL(fileURLWithPath: config))
         }
         try graph.sortTopologically()
@@ -50,7 +52,9 @@ enum ModelLoader {
         let url = try existingFile(path)
         switch try ModelFormat(path: path) {
         case .onnx: return try ONNXImporter.listWeights(url: url)
-        case .kerasH5, .kerasZip, .kerasWeights: return try KerasImporter.listWeights(url: url)
+        case .kerasH5, .kerasZip, .kerasWeights:
+            try IsolatedHDF5Read.probe(url, config: nil, listOnly: true)
+            return try KerasImporter.listWeights(url: url)
         }
     }
 

@@ -48,6 +48,7 @@ struct Train: ParsableCommand {
     @Flag(help: "Compute features without reading or writing the feature cache.") var noCache = false
     @Option(help: "Folder of the feature cache (default $GRAFT_CACHE/features, else .cache/graft/features).") var cacheDir: String?
     @Option(help: "Images per backbone batch.") var featureBatch = 32
+    @Option(help: "Refuse images larger than this many pixels (decompression bombs).") var maxPixels = ImageDecoder.defaultMaxPixels
     @Flag(help: "Continue the interrupted run whose checkpoint is OUT.checkpoint (same model, data and options).") var resume = false
     // A testing hook: stop as Ctrl-C would, after this epoch's checkpoint.
     @Option(help: .hidden) var stopAfterEpoch: Int?
@@ -95,7 +96,8 @@ struct Train: ParsableCommand {
               + (folder.validation != nil ? " (train/ + val/)" : ""))
 
         let extractor = FeatureExtractor(backbone: backbone, inputName: input.name, preprocessing: input.preprocessing,
-                                         channelsLast: input.channelsLast, batchSize: featureBatch)
+                                         channelsLast: input.channelsLast, batchSize: featureBatch,
+                                         decoder: ImageDecoder(maxPixels: maxPixels))
         let extracted = try extractor.extract(all.map(\.url), cacheDirectory: noCache ? nil : cacheDir.map { URL(fileURLWithPath: $0) } ?? FeatureCache.defaultDirectory)
         for failure in extracted.failures {
             if strict { throw TrainingError.unreadableImage(path: failure.path, reason: failure.reason) }
@@ -288,9 +290,10 @@ enum OutputPath {
 /// Runs a whole classifier on image files and returns each image's class
 /// probabilities (one sigmoid unit → `[1 − p, p]`); nil for an unreadable image.
 enum ExportedHeadCheck {
-    static func rows(_ graph: Graph, input: ModelInput, urls: [URL], progress: String? = nil) throws -> [[Double]?] {
+    static func rows(_ graph: Graph, input: ModelInput, urls: [URL], progress: String? = nil,
+                     decoder: ImageDecoder = ImageDecoder()) throws -> [[Double]?] {
         let extractor = FeatureExtractor(backbone: graph, inputName: input.name, preprocessing: input.preprocessing,
-                                         channelsLast: input.channelsLast)
+                                         channelsLast: input.channelsLast, decoder: decoder)
         let out = try extractor.extract(urls, cacheDirectory: nil, progressLabel: progress)
         let activation = HeadDetector.detect(in: graph)?.activation ?? "none"
         return out.features.map { row in row.map { probabilities(fromOutput: $0, activation: activation) } }
