@@ -40,7 +40,8 @@ enum IsolatedHDF5Read {
         }
         let timeout = Self.timeout
         if finished.wait(timeout: .now() + timeout) == .timedOut {
-            process.terminate()
+            // SIGKILL: a child stuck inside libhdf5 does not always act on SIGTERM.
+            kill(process.processIdentifier, SIGKILL)
             finished.wait()
             throw .readerCrashed(path: url.path, how: "did not finish within \(Int(timeout)) s")
         }
