@@ -61,7 +61,8 @@ let package = Package(
                     exclude: ["Fixtures"]),
         .testTarget(name: "ONNXNodeTests", dependencies: ["ONNXFormat", "Runtime", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["GraftCLI", "ONNXFormat", "KerasFormat", "Runtime", "TestSupport"],
+        .testTarget(name: "EndToEndTests", dependencies: ["GraftCLI", "ONNXFormat", "KerasFormat", "Runtime", "TestSupport",
+                                                          "HDF5Support", "Training"],
                     exclude: ["Fixtures"]),
     ]
 )
