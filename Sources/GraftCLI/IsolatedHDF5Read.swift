@@ -48,6 +48,11 @@ enum IsolatedHDF5Read {
         if process.terminationReason == .uncaughtSignal {
             throw .readerCrashed(path: url.path, how: "crashed (\(signalName(process.terminationStatus)))")
         }
+        // The probe exits 0 whatever the file holds; another status is a runtime that caught
+        // the crash itself (AddressSanitizer exits 1 after its report).
+        if process.terminationStatus != 0 {
+            throw .readerCrashed(path: url.path, how: "crashed (exit status \(process.terminationStatus))")
+        }
     }
 
     static func signalName(_ signal: Int32) -> String {
@@ -64,8 +69,8 @@ enum IsolatedHDF5Read {
 }
 
 /// `graft __probe-keras FILE`: the child of `IsolatedHDF5Read` (hidden). Reads
-/// the file the way the parent will and exits 0 whatever the outcome, unless
-/// the reading crashes.
+/// the file the way the parent will and exits 0 whatever the outcome (errors
+/// are the parent's to report), unless the reading crashes.
 struct ProbeKerasFile: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "__probe-keras", shouldDisplay: false)
 

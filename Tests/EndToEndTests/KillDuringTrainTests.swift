@@ -16,7 +16,7 @@ import Training
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("graft-kill-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }
-    let data = try killTestDigits(in: dir)
+    let data = try twelveDigits(in: dir)
     let model = try Fixtures.realModel(.efficientNetLite0).path
     let common = ["--epochs", "30", "--batch-size", "3", "--hidden", "8", "--val-split", "0.34"]
 
@@ -93,7 +93,7 @@ private func expectCompleteOutputs(out: String, cache: URL) throws {
 }
 
 /// 6 images of 3 and 6 of 8 from digits-3v8 in `dir/data`.
-private func killTestDigits(in dir: URL) throws -> URL {
+func twelveDigits(in dir: URL) throws -> URL {
     let source = Fixtures.repoFile(".cache/datasets/digits-3v8")
     if !FileManager.default.fileExists(atPath: source.path) {
         _ = try ReferencePython.run("Models/datasets/make_digits.py", [Fixtures.repoFile(".cache/datasets").path])
@@ -109,4 +109,20 @@ private func killTestDigits(in dir: URL) throws -> URL {
         }
     }
     return data
+}
+
+/// `--max-pixels` reaches the decoder of `graft train` (and `eval`): the 28×28 digits are
+/// over a 100-pixel limit, so `--strict` stops at the first one with the decoder's error.
+@Test(arguments: ["train", "eval"])
+func maxPixelsRefusesImagesOverTheLimit(_ command: String) throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("graft-maxpx-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let data = try twelveDigits(in: dir)
+    let model = try Fixtures.realModel(.efficientNetLite0).path
+    let extra = (command == "train" ? ["-o", dir.appendingPathComponent("m.onnx").path, "--epochs", "1"] : []) + ["--no-cache"]
+    let run = try runGraft([command, model, data.path, "--max-pixels", "100", "--strict"] + extra, timeout: 300)
+    #expect(run.status == 1, "stdout: \(run.stdout) stderr: \(run.stderr)")
+    #expect(run.stderrLines.count == 1, "stderr: \(run.stderr)")
+    #expect(run.stderr.contains("limit of 100 pixels") || run.stderr.contains("cannot be decoded"), "stderr: \(run.stderr)")
 }

@@ -50,6 +50,10 @@ struct Eval: ParsableCommand {
             p = try ExportedHeadCheck.rows(graph, input: input, urls: images.map(\.url), progress: json ? nil : "eval",
                                            decoder: ImageDecoder(maxPixels: maxPixels))
         }
+        // An unreadable image stops --strict here, before the output count (unknown without any row) is checked.
+        if let bad = zip(p, images).first(where: { $0.0 == nil }), strict || p.allSatisfy({ $0 == nil }) {
+            throw TrainingError.unreadableImage(path: bad.1.url.path, reason: "cannot be decoded")
+        }
         let k = p.lazy.compactMap { $0?.count }.first ?? 0
         guard k >= 2, k >= (mapping.max() ?? 0) + 1 else {
             throw CLIError.invalidOption("the model has \(k) output(s); the data has \(folder.classNames.count) classes")
