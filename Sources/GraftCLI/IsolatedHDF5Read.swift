@@ -80,9 +80,11 @@ struct ProbeKerasFile: ParsableCommand {
 
     func run() {
         let url = URL(fileURLWithPath: file)
-        _ = try? KerasImporter.listWeights(url: url)
+        _ = try? MemoryBudget.limited(forFile: url) { try KerasImporter.listWeights(url: url) }
         if !listOnly {
-            _ = try? KerasImporter.load(url: url, config: config.map { URL(fileURLWithPath: $0) })
+            _ = try? MemoryBudget.limited(forFile: url) {
+                try KerasImporter.load(url: url, config: config.map { URL(fileURLWithPath: $0) })
+            }
         }
     }
 }

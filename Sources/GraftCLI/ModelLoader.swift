@@ -28,11 +28,13 @@ enum ModelLoader {
             graph = try ONNXImporter.load(url: url)
         case .kerasH5, .kerasZip:
             try IsolatedHDF5Read.probe(url, config: config.map { URL(fileURLWithPath: $0) }, listOnly: false)
-            graph = try KerasImporter.load(url: url, config: config.map { URL(fileURLWithPath: $0) })
+            graph = try MemoryBudget.limited(forFile: url) {
+                try KerasImporter.load(url: url, config: config.map { URL(fileURLWithPath: $0) })
+            }
         case .kerasWeights:
             guard let config else { throw CLIError.weightsNeedConfig(path: path) }
             try IsolatedHDF5Read.probe(url, config: URL(fileURLWithPath: config), listOnly: false)
-            graph = try KerasImporter.load(url: url, config: URL(fileURLWithPath: config))
+            graph = try MemoryBudget.limited(forFile: url) { try KerasImporter.load(url: url, config: URL(fileURLWithPath: config)) }
         }
         try graph.sortTopologically()
         try GraphVerifier.verify(graph)
@@ -54,7 +56,7 @@ enum ModelLoader {
         case .onnx: return try ONNXImporter.listWeights(url: url)
         case .kerasH5, .kerasZip, .kerasWeights:
             try IsolatedHDF5Read.probe(url, config: nil, listOnly: true)
-            return try KerasImporter.listWeights(url: url)
+            return try MemoryBudget.limited(forFile: url) { try KerasImporter.listWeights(url: url) }
         }
     }
 
