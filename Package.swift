@@ -48,6 +48,8 @@ let package = Package(
 
         .executableTarget(name: "BackpropBenchmark", dependencies: ["Backprop", "Surgery", "KerasFormat", "ONNXFormat"],
                           path: "Benchmarks/BackpropBenchmark"),
+        // libFuzzer entry points (issue #7); scripts/fuzz.sh builds them instrumented and links libFuzzer.
+        .target(name: "GraftFuzz", dependencies: ["ONNXFormat", "KerasFormat", "ImageData"], path: "Fuzz/GraftFuzz"),
 
         // Benchmarks (no framework): run by the scripts in Benchmarks/, never by tests.
         .executableTarget(name: "LoadBenchmark", dependencies: ["ONNXFormat", "KerasFormat"],
@@ -65,6 +67,8 @@ let package = Package(
         .testTarget(name: "ONNXNodeTests", dependencies: ["ONNXFormat", "Runtime", "TestSupport"]),
         .testTarget(name: "BackpropTests", dependencies: ["Backprop", "Runtime", "Surgery", "ONNXFormat", "KerasFormat", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Backprop", "KerasFormat", "ONNXFormat", "Runtime", "Surgery", "TestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["GraftCLI", "ONNXFormat", "KerasFormat", "Runtime", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["GraftCLI", "ONNXFormat", "KerasFormat", "Runtime", "TestSupport",
+                                                          "HDF5Support", "Training"],
+                    exclude: ["Fixtures"]),
     ]
 )

@@ -11,6 +11,8 @@ enum CLIError: Error, CustomStringConvertible {
     case writtenModelDiffers(path: String, summary: String, divergence: String?)
     case writtenModelUnreadable(path: String, reason: String)
     case invalidOption(String)
+    /// libhdf5 crashed or hung while a child process read the file (`IsolatedHDF5Read`).
+    case readerCrashed(path: String, how: String)
 
     var description: String {
         switch self {
@@ -38,6 +40,8 @@ enum CLIError: Error, CustomStringConvertible {
             "\(path) was written but cannot be read back (\(reason)); the file was removed"
         case let .invalidOption(reason):
             reason
+        case let .readerCrashed(path, how):
+            "reading \(path) with libhdf5 \(how); the file is corrupt — re-save it from Keras, or use a copy that loads there"
         }
     }
 }

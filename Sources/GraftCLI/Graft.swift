@@ -7,7 +7,8 @@ struct Graft: ParsableCommand {
         commandName: "graft",
         abstract: "Transfer learning by model surgery: import, cut, graft, train, export.",
         subcommands: [Inspect.self, Predict.self, Train.self, Eval.self, Simplify.self, Bench.self,
-                      Cut.self, Attach.self, FreezeCommand.self, Convert.self, LoadWeightsCommand.self])
+                      Cut.self, Attach.self, FreezeCommand.self, Convert.self, LoadWeightsCommand.self,
+                      ProbeKerasFile.self])
 
     /// Parses with ArgumentParser's own messages; any error while running
     /// becomes one line on stderr and exit status 1.

@@ -27,10 +27,14 @@ enum ModelLoader {
         case .onnx:
             graph = try ONNXImporter.load(url: url)
         case .kerasH5, .kerasZip:
-            graph = try KerasImporter.load(url: url, config: config.map { URL(fileURLWithPath: $0) })
+            try IsolatedHDF5Read.probe(url, config: config.map { URL(fileURLWithPath: $0) }, listOnly: false)
+            graph = try MemoryBudget.limited(forFile: url) {
+                try KerasImporter.load(url: url, config: config.map { URL(fileURLWithPath: $0) })
+            }
         case .kerasWeights:
             guard let config else { throw CLIError.weightsNeedConfig(path: path) }
-            graph = try KerasImporter.load(url: url, config: URL(fileURLWithPath: config))
+            try IsolatedHDF5Read.probe(url, config: URL(fileURLWithPath: config), listOnly: false)
+            graph = try MemoryBudget.limited(forFile: url) { try KerasImporter.load(url: url, config: URL(fileURLWithPath: config)) }
         }
         try graph.sortTopologically()
         try GraphVerifier.verify(graph)
@@ -50,7 +54,9 @@ enum ModelLoader {
         let url = try existingFile(path)
         switch try ModelFormat(path: path) {
         case .onnx: return try ONNXImporter.listWeights(url: url)
-        case .kerasH5, .kerasZip, .kerasWeights: return try KerasImporter.listWeights(url: url)
+        case .kerasH5, .kerasZip, .kerasWeights:
+            try IsolatedHDF5Read.probe(url, config: nil, listOnly: true)
+            return try MemoryBudget.limited(forFile: url) { try KerasImporter.listWeights(url: url) }
         }
     }
 

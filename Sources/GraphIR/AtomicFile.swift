@@ -1,10 +1,19 @@
 import Foundation
 
-/// Writing outputs so that a crash or a full disk never leaves a partial file
-/// under the final name: write a temporary file beside it, then rename.
+/// Writing outputs so that a crash, a kill or a full disk never leaves a partial
+/// file under the final name: write a temporary file beside it, then rename.
+///
+/// Contract:
+/// - The temporary file is `.<name>.<pid>.<uuid>.tmp` in the output's folder (same
+///   file system, so `rename(2)` is atomic); its name cannot be guessed, and
+///   `write(_:to:)` creates it with `O_EXCL | O_NOFOLLOW`, so nothing planted in
+///   the folder is written through.
+/// - A symlink at the output path is *replaced* by the new file (`rename(2)`
+///   replaces the link itself); the file it pointed to is never touched.
+/// - On failure the temporary file is removed and the output is left as it was.
 public enum AtomicFile {
     public static func write(_ data: Data, to url: URL) throws {
-        try write(to: url) { temporary in try data.write(to: temporary) }
+        try write(to: url) { temporary in try writeNew(data, to: temporary) }
     }
 
     /// Lets `body` create the file at a temporary path beside `url` (for
@@ -12,18 +21,36 @@ public enum AtomicFile {
     /// `url`. When `body` or the rename fails, the temporary file is removed
     /// and `url` is left as it was.
     public static func write(to url: URL, _ body: (URL) throws -> Void) throws {
-        let folder = url.deletingLastPathComponent()
-        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(
+            ".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).\(UUID().uuidString).tmp")
         do {
             try body(temporary)
-            // rename(2) replaces a link itself, never the file a link points to.
-            guard rename(temporary.path, url.path) == 0 else {
-                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path,
-                                                               NSLocalizedDescriptionKey: String(cString: strerror(errno))])
-            }
+            guard rename(temporary.path, url.path) == 0 else { throw failure(url, errno) }
         } catch {
             try? FileManager.default.removeItem(at: temporary)
             throw error
         }
+    }
+
+    /// Creates `url` (which must not exist, not even as a symlink), writes `data` and syncs it to disk.
+    static func writeNew(_ data: Data, to url: URL) throws {
+        let fd = open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o666)
+        guard fd >= 0 else { throw failure(url, errno) }
+        defer { close(fd) }
+        try data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
+            var offset = 0
+            while offset < bytes.count {
+                let n = Foundation.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { throw failure(url, errno) }
+                offset += n
+            }
+        }
+        guard fsync(fd) == 0 else { throw failure(url, errno) }
+    }
+
+    private static func failure(_ url: URL, _ code: Int32) -> Error {
+        CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path,
+                                                 NSLocalizedDescriptionKey: String(cString: strerror(code))])
     }
 }

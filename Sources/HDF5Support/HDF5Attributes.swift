@@ -47,6 +47,8 @@ extension HDF5Group {
         }
         if count == 0 { return [] }
         guard count <= 1 << 24 else { throw .tooLarge(path: what, shape: [count]) }
+        // Attribute data is stored uncompressed: a variable-length string takes a 16-byte heap reference.
+        try HDF5SizeLimit.checkInFile(count * 16, file: file, path: what)
 
         if try checked("H5Tis_variable_str", what, { H5Tis_variable_str(type.id) }) > 0 {
             let memory = HDF5Handle(try checkedID("H5Tcopy", what) { H5Tcopy(chdf5_c_s1()) }, close: H5Tclose)
@@ -61,6 +63,7 @@ extension HDF5Group {
 
         let width = try checked("H5Tget_size", what) { H5Tget_size(type.id) }
         guard width > 0, width <= 1 << 20 else { throw .attributeNotString(object: path, name: name) }
+        try HDF5SizeLimit.checkInFile(count * Int(width), file: file, path: what)
         let memory = HDF5Handle(try checkedID("H5Tcopy", what) { H5Tcopy(type.id) }, close: H5Tclose)
         var bytes = [UInt8](repeating: 0, count: count * Int(width))
         try checked("H5Aread", what) { H5Aread(attribute.id, memory.id, &bytes) }

@@ -89,9 +89,15 @@ public struct HDF5Dataset: @unchecked Sendable {
     private func checkStoredSize(count: Int) throws(HDF5Error) {
         let plist = HDF5Handle(try checkedID("H5Dget_create_plist", path) { H5Dget_create_plist(handle.id) }, close: H5Pclose)
         let layout = H5Pget_layout(plist.id)
-        guard layout == H5D_CONTIGUOUS || layout == H5D_COMPACT else { return }
         let expected = count * dtype.byteWidth
-        let stored = Int(H5Dget_storage_size(handle.id))
+        let stored = Int(clamping: H5Dget_storage_size(handle.id))
+        guard layout == H5D_CONTIGUOUS || layout == H5D_COMPACT else {
+            // Chunked (maybe compressed) data may be smaller than it declares, but not without bound:
+            // unwritten chunks read as fill values, so a tiny file could declare gigabytes.
+            try HDF5SizeLimit.checkDeclared(expected, stored: stored, file: file, path: path)
+            return
+        }
+        try HDF5SizeLimit.checkInFile(expected, file: file, path: path)
         guard stored == expected else { throw .storageSize(path: path, expected: expected, actual: stored) }
     }
 }

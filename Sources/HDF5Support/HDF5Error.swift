@@ -19,6 +19,8 @@ public enum HDF5Error: Error, Equatable, Sendable, CustomStringConvertible {
     case rankTooLarge(path: String, rank: Int, limit: Int)
     case tooLarge(path: String, shape: [Int])
     case storageSize(path: String, expected: Int, actual: Int)
+    /// The object declares more bytes than the file could hold (`HDF5SizeLimit`).
+    case declaredBeyondFile(path: String, declared: Int, fileSize: Int)
 
     public var description: String {
         switch self {
@@ -46,6 +48,8 @@ public enum HDF5Error: Error, Equatable, Sendable, CustomStringConvertible {
             "dataset \(path) with shape \(shape) is larger than Graft will allocate"
         case let .storageSize(path, expected, actual):
             "dataset \(path) should hold \(expected) bytes but the file stores \(actual). Is the file truncated?"
+        case let .declaredBeyondFile(path, declared, fileSize):
+            "\(path) declares \(declared) bytes, more than its \(fileSize)-byte file can hold; the file is corrupt, nothing was allocated"
         }
     }
 }

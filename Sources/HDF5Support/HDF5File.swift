@@ -6,19 +6,23 @@ import Foundation
 public final class HDF5File: @unchecked Sendable {
     public let path: String
     let handle: HDF5Handle
+    /// The file's size when it was opened (`Int.max` for a file being written):
+    /// what the file declares is checked against it before anything is allocated.
+    public let byteCount: Int
 
-    private init(path: String, handle: HDF5Handle) {
+    private init(path: String, handle: HDF5Handle, byteCount: Int) {
         self.path = path
         self.handle = handle
+        self.byteCount = byteCount
     }
 
     /// Opens an existing file read-only (`H5Fopen`). A file without the HDF5
     /// signature fails with `.notHDF5` before libhdf5 sees it.
     public static func open(_ url: URL) throws(HDF5Error) -> HDF5File {
         let path = url.path
-        try checkSignature(path)
+        let size = try checkSignature(path)
         let id = try checkedID("H5Fopen", path) { H5Fopen(path, chdf5_acc_rdonly(), chdf5_p_default()) }
-        return HDF5File(path: path, handle: HDF5Handle(id, close: H5Fclose))
+        return HDF5File(path: path, handle: HDF5Handle(id, close: H5Fclose), byteCount: Int(clamping: size))
     }
 
     /// Creates a file, replacing any existing one (`H5Fcreate` with `H5F_ACC_TRUNC`).
@@ -27,7 +31,7 @@ public final class HDF5File: @unchecked Sendable {
         let id = try checkedID("H5Fcreate", path) {
             H5Fcreate(path, chdf5_acc_trunc(), chdf5_p_default(), chdf5_p_default())
         }
-        return HDF5File(path: path, handle: HDF5Handle(id, close: H5Fclose))
+        return HDF5File(path: path, handle: HDF5Handle(id, close: H5Fclose), byteCount: .max)
     }
 
     /// The root group `/`.
@@ -40,7 +44,9 @@ public final class HDF5File: @unchecked Sendable {
     static let signature: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]
 
     /// The superblock sits at offset 0, 512, 1024, 2048, … (a user block may precede it).
-    static func checkSignature(_ path: String) throws(HDF5Error) {
+    /// Returns the file's size.
+    @discardableResult
+    static func checkSignature(_ path: String) throws(HDF5Error) -> UInt64 {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw .cannotRead(path: path, reason: "the file does not exist or is not readable")
         }
@@ -53,7 +59,7 @@ public final class HDF5File: @unchecked Sendable {
         while offset + 8 <= size {
             do {
                 try handle.seek(toOffset: offset)
-                if let bytes = try handle.read(upToCount: 8), Array(bytes) == signature { return }
+                if let bytes = try handle.read(upToCount: 8), Array(bytes) == signature { return size }
             } catch {
                 throw .cannotRead(path: path, reason: "\(error)")
             }

@@ -13,6 +13,12 @@ public enum KerasImportError: Error, Equatable, Sendable, CustomStringConvertibl
     case zip(path: String, reason: String)
     case zipEntryMissing(path: String, entry: String)
     case zipEntryTooLarge(path: String, entry: String, size: Int, limit: Int)
+    /// An entry name that is absolute or climbs out with `..` (`ArchiveEntryCheck`).
+    case zipEntryOutsideArchive(path: String, entry: String)
+    /// An entry Graft reads that is a symlink or folder, not a file.
+    case zipEntryNotAFile(path: String, entry: String, kind: String)
+    /// An entry whose declared size is far beyond what its compressed bytes can hold.
+    case zipBomb(path: String, entry: String, compressed: Int, uncompressed: Int)
     /// Weights in a layer's group that no layer of a nested model claims.
     case unassignedWeights(layer: String, names: [String])
     case weightCount(layer: String, expected: [String], found: [String])
@@ -40,6 +46,12 @@ public enum KerasImportError: Error, Equatable, Sendable, CustomStringConvertibl
             "the Keras archive \(path) has no '\(entry)' entry"
         case let .zipEntryTooLarge(path, entry, size, limit):
             "entry '\(entry)' of \(path) claims \(size) bytes, more than the limit of \(limit)"
+        case let .zipEntryOutsideArchive(path, entry):
+            "the Keras archive \(path) has an entry named '\(entry)', which points outside the archive; refused — re-save the model with Keras"
+        case let .zipEntryNotAFile(path, entry, kind):
+            "entry '\(entry)' of the Keras archive \(path) is a \(kind), not a file; refused — re-save the model with Keras"
+        case let .zipBomb(path, entry, compressed, uncompressed):
+            "entry '\(entry)' of \(path) claims \(uncompressed) bytes from \(compressed) compressed (more than \(ArchiveEntryCheck.maxExpansion):1); refused as a zip bomb"
         case let .unassignedWeights(layer, names):
             "layer '\(layer)' stores weights that none of its inner layers owns: \(names.joined(separator: ", "))"
         case let .weightCount(layer, expected, found):

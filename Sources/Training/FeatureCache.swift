@@ -1,4 +1,5 @@
 import Foundation
+import GraphIR
 import HDF5Support
 import TensorCore
 
@@ -83,7 +84,7 @@ public struct FeatureCache: Sendable {
         values.reserveCapacity(digests.count * width)
         for d in digests { values += rows[d]! }
         do {
-            try AtomicFileWrite.write(to: file) { temporary in
+            try AtomicFile.write(to: file) { temporary in
                 let h5 = try HDF5File.create(temporary)
                 let root = try h5.root()
                 try root.writeStringAttribute("graft_cache_version", Self.version)
@@ -94,24 +95,6 @@ public struct FeatureCache: Sendable {
             }
         } catch {
             throw TrainingError.cache(path: file.path, reason: String(describing: error))
-        }
-    }
-}
-
-/// `GraphIR.AtomicFile` with a temporary name unique per process *and* call, so two
-/// runs (or two threads) writing the same cache file never share a temporary file.
-enum AtomicFileWrite {
-    static func write(to url: URL, _ body: (URL) throws -> Void) throws {
-        let temporary = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).\(UUID().uuidString).tmp")
-        do {
-            try body(temporary)
-            guard rename(temporary.path, url.path) == 0 else {
-                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
-            }
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw error
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import GraphIR
 
 /// A resumable snapshot of `graft train` after an epoch (or an interrupted mini-batch):
 /// the `TrainingState` and what it belongs to — the feature-cache key (backbone and
@@ -44,7 +45,7 @@ public struct TrainingCheckpoint: Sendable, Codable, Equatable {
     /// Writes to a temporary file renamed into place: a reader sees the old or the new checkpoint, never a partial one.
     public func write(to url: URL) throws {
         let data = try encoded()
-        try AtomicFileWrite.write(to: url) { temporary in try data.write(to: temporary) }
+        try AtomicFile.write(data, to: url)
     }
 
     public static func read(from url: URL) throws -> TrainingCheckpoint {

@@ -14,6 +14,8 @@ enum Corruption: CustomTestStringConvertible, Sendable {
     case noOpsetImport
     case tensorLargerThanItsBytes
     case negativeDimension
+    case tensorElementCountOverflows
+    case inputShapeOverflows
     case unsupportedOps
     case unsupportedOpset
     case nonConstantClipBound
@@ -30,6 +32,7 @@ enum Corruption: CustomTestStringConvertible, Sendable {
         .truncated(.efficientNetLite0, percent: 99),
         .truncated(.openNSFW, percent: 10), .truncated(.openNSFW, percent: 50), .truncated(.openNSFW, percent: 99),
         .irVersionZero, .noGraph, .noOpsetImport, .tensorLargerThanItsBytes, .negativeDimension,
+        .tensorElementCountOverflows, .inputShapeOverflows,
         .unsupportedOps, .unsupportedOpset, .nonConstantClipBound,
         .externalFileMissing, .externalLocationEscapes, .externalAbsoluteLocation,
         .externalSymlinkOutsideFolder, .externalRangeBeyondFileEnd, .externalDataWithoutFolder,
@@ -45,7 +48,7 @@ enum Corruption: CustomTestStringConvertible, Sendable {
         switch self {
         case .emptyFile, .randomBytes, .truncated, .irVersionZero, .noGraph, .noOpsetImport: "notAModel"
         case .tensorLargerThanItsBytes: "tensorSizeMismatch"
-        case .negativeDimension: "invalidShape"
+        case .negativeDimension, .tensorElementCountOverflows, .inputShapeOverflows: "invalidShape"
         case .unsupportedOps: "unsupportedOps"
         case .unsupportedOpset: "unsupportedOpset"
         case .nonConstantClipBound: "nonConstantInput"
@@ -100,6 +103,13 @@ enum Corruption: CustomTestStringConvertible, Sendable {
                                    initializers: [w.init(name: "w", dims: [4, 4], raw: Array(repeating: 0, count: 60))])
         case .negativeDimension:
             return TestModel.model(initializers: [w.init(name: "w", dims: [4, -4], raw: Array(repeating: 0, count: 64))])
+        case .tensorElementCountOverflows:
+            // 2^62 elements declared, none stored: refused before anything is allocated.
+            return TestModel.model(initializers: [w.init(name: "w", dims: [1 << 31, 1 << 31], raw: [])])
+        case .inputShapeOverflows:
+            // A graph input whose declared shape has more elements than any buffer could hold.
+            return TestModel.model(nodes: [node.init(opType: "Relu", name: "r", inputs: ["x"], outputs: ["y"])],
+                                   input: ("x", [1 << 40, 1 << 40, 3]))
         case .unsupportedOps:
             return TestModel.model(nodes: [
                 node.init(opType: "LSTM", name: "lstm_1", inputs: ["x"], outputs: ["h"]),

@@ -12,10 +12,14 @@ public struct GraftRun: Sendable {
 }
 
 /// Runs the `graft` binary that `swift build` put beside the test bundle.
-public func runGraft(_ arguments: [String], timeout: TimeInterval = 120) throws -> GraftRun {
+public func runGraft(_ arguments: [String], timeout: TimeInterval = 120,
+                     environment: [String: String] = [:]) throws -> GraftRun {
     let process = Process()
     process.executableURL = graftExecutable
     process.arguments = arguments
+    if !environment.isEmpty {
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err

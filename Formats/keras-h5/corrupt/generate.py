@@ -71,3 +71,10 @@ with zipfile.ZipFile(os.path.join(GOOD, "nested.keras")) as good, zipfile.ZipFil
     for item in good.infolist():
         if item.filename != "config.json":
             bad.writestr(item, good.read(item.filename))
+
+# A weight that declares 3.6 GB as a chunked dataset whose chunks were never written:
+# a 35 kB file whose read would allocate (and fill) gigabytes without HDF5SizeLimit.
+with h5py.File(copy("dataset_declares_gigabytes.h5"), "r+") as f:
+    group = f["model_weights"]["backbone"]
+    del group["skip/kernel"]
+    group.create_dataset("skip/kernel", shape=(30000, 30000), dtype="float32", chunks=(1000, 1000))

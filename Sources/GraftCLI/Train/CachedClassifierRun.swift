@@ -1,6 +1,7 @@
 import Foundation
 import GraphIR
 import Runtime
+import ImageData
 import Surgery
 import TensorCore
 import Training
@@ -21,14 +22,14 @@ enum CachedClassifierRun {
     /// nil when the graph has no detectable head or its head does not run on its own
     /// (then run the whole graph instead).
     static func run(_ graph: Graph, input: ModelInput, urls: [URL], cacheDirectory: URL,
-                    progress: String?) throws -> Output? {
+                    progress: String?, decoder: ImageDecoder = ImageDecoder()) throws -> Output? {
         guard let head = HeadDetector.detect(in: graph), let featureType = graph.type(of: head.cutValue),
               let headGraph = try? headOnly(graph, from: head.cutValue, type: featureType),
               let headPlan = try? Planner.compile(headGraph), let output = headGraph.outputs.first else { return nil }
         var backbone = graph
         guard (try? CutGraph(at: .head).apply(to: &backbone)) != nil else { return nil }
         let extractor = FeatureExtractor(backbone: backbone, inputName: input.name, preprocessing: input.preprocessing,
-                                         channelsLast: input.channelsLast)
+                                         channelsLast: input.channelsLast, decoder: decoder)
         let features = try extractor.extract(urls, cacheDirectory: cacheDirectory, progressLabel: progress)
         let good = features.features.compactMap { $0 }
         var rows = [[Double]?](repeating: nil, count: urls.count)

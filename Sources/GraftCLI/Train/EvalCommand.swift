@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GraphIR
+import ImageData
 import Surgery
 import Training
 
@@ -20,6 +21,7 @@ struct Eval: ParsableCommand {
     @Flag(help: "Stop at the first unreadable image instead of skipping it.") var strict = false
     @Flag(help: "Run the whole model on every image without reading or writing the feature cache.") var noCache = false
     @Option(help: "Folder of the feature cache (default $GRAFT_CACHE/features, else .cache/graft/features).") var cacheDir: String?
+    @Option(help: "Refuse images larger than this many pixels (decompression bombs).") var maxPixels = ImageDecoder.defaultMaxPixels
 
     func run() throws {
         let graph = try ModelLoader.load(model)
@@ -40,11 +42,17 @@ struct Eval: ParsableCommand {
         var p: [[Double]?]
         let cacheDirectory = cacheDir.map { URL(fileURLWithPath: $0) } ?? FeatureCache.defaultDirectory
         if !noCache, let cached = try CachedClassifierRun.run(graph, input: input, urls: images.map(\.url),
-                                                               cacheDirectory: cacheDirectory, progress: json ? nil : "eval") {
+                                                               cacheDirectory: cacheDirectory, progress: json ? nil : "eval",
+                                                               decoder: ImageDecoder(maxPixels: maxPixels)) {
             p = cached.rows
             if !json { print("Features: \(cached.fromCache) from the cache, \(cached.computed) computed") }
         } else {
-            p = try ExportedHeadCheck.rows(graph, input: input, urls: images.map(\.url), progress: json ? nil : "eval")
+            p = try ExportedHeadCheck.rows(graph, input: input, urls: images.map(\.url), progress: json ? nil : "eval",
+                                           decoder: ImageDecoder(maxPixels: maxPixels))
+        }
+        // An unreadable image stops --strict here, before the output count (unknown without any row) is checked.
+        if let bad = zip(p, images).first(where: { $0.0 == nil }), strict || p.allSatisfy({ $0 == nil }) {
+            throw TrainingError.unreadableImage(path: bad.1.url.path, reason: "cannot be decoded")
         }
         let k = p.lazy.compactMap { $0?.count }.first ?? 0
         guard k >= 2, k >= (mapping.max() ?? 0) + 1 else {

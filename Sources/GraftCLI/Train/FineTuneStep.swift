@@ -61,10 +61,11 @@ struct BoundaryActivationSource {
     var views: Int
     var augmentation: Augmentation
     var seed: UInt64
+    var decoder: ImageDecoder
 
     func compute(_ boundary: BlockBoundary, prefix: Graph) throws -> ComputedActivations {
         let extractor = FeatureExtractor(backbone: prefix, inputName: input.name, preprocessing: input.preprocessing,
-                                         channelsLast: input.channelsLast, batchSize: batchSize)
+                                         channelsLast: input.channelsLast, batchSize: batchSize, decoder: decoder)
         let label = "activations at \(boundary.value)"
         let train = try extractor.extract(trainURLs, cacheDirectory: cacheDirectory, progressLabel: label + (views > 0 ? " (\(views + 1) views)" : ""),
                                           views: views, augmentation: augmentation, seed: seed)

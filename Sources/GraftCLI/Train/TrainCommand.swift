@@ -53,6 +53,7 @@ struct Train: ParsableCommand {
     @Flag(help: "Train on augmented views too: random horizontal flip, random resized crop (60–100% of the area), colour jitter ±10%.")
     var augment = false
     @Option(help: "With --augment: augmented views per training image, computed once and cached (default 4).") var augmentViews: Int?
+    @Option(help: "Refuse images larger than this many pixels (decompression bombs).") var maxPixels = ImageDecoder.defaultMaxPixels
     @Flag(help: "Continue the interrupted run whose checkpoint is OUT.checkpoint (same model, data and options).") var resume = false
     @Option(help: "After the head, fine-tune the last K blocks of the backbone with it (see 'graft freeze --list-blocks').")
     var fineTuneBlocks: Int?
@@ -127,7 +128,8 @@ struct Train: ParsableCommand {
               + (folder.validation != nil ? " (train/ + val/)" : ""))
 
         let extractor = FeatureExtractor(backbone: backbone, inputName: input.name, preprocessing: input.preprocessing,
-                                         channelsLast: input.channelsLast, batchSize: featureBatch)
+                                         channelsLast: input.channelsLast, batchSize: featureBatch,
+                                         decoder: ImageDecoder(maxPixels: maxPixels))
         let cacheDirectory = noCache ? nil : cacheDir.map { URL(fileURLWithPath: $0) } ?? FeatureCache.defaultDirectory
         let extracted = try extractor.extract(all.map(\.url), cacheDirectory: cacheDirectory)
         guard extracted.sampleShape.count == 1 else {
@@ -246,7 +248,8 @@ struct Train: ParsableCommand {
         if let fineTune {
             let source = BoundaryActivationSource(
                 input: input, trainURLs: trainIdx.map { all[$0].url }, validationURLs: valIdx.map { all[$0].url },
-                cacheDirectory: cacheDirectory, batchSize: featureBatch, views: views, augmentation: augmentation, seed: seed)
+                cacheDirectory: cacheDirectory, batchSize: featureBatch, views: views, augmentation: augmentation, seed: seed,
+                decoder: ImageDecoder(maxPixels: maxPixels))
             InterruptFlag.install()
             defer { InterruptFlag.uninstall() }
             let tuned = try FineTuner.run(
@@ -389,9 +392,10 @@ enum OutputPath {
 /// Runs a whole classifier on image files and returns each image's class
 /// probabilities (one sigmoid unit → `[1 − p, p]`); nil for an unreadable image.
 enum ExportedHeadCheck {
-    static func rows(_ graph: Graph, input: ModelInput, urls: [URL], progress: String? = nil) throws -> [[Double]?] {
+    static func rows(_ graph: Graph, input: ModelInput, urls: [URL], progress: String? = nil,
+                     decoder: ImageDecoder = ImageDecoder()) throws -> [[Double]?] {
         let extractor = FeatureExtractor(backbone: graph, inputName: input.name, preprocessing: input.preprocessing,
-                                         channelsLast: input.channelsLast)
+                                         channelsLast: input.channelsLast, decoder: decoder)
         let out = try extractor.extract(urls, cacheDirectory: nil, progressLabel: progress)
         let activation = HeadDetector.detect(in: graph)?.activation ?? "none"
         return out.features.map { row in row.map { probabilities(fromOutput: $0, activation: activation) } }

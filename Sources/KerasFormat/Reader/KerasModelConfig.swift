@@ -47,6 +47,10 @@ public struct KerasModelConfig: Sendable {
     /// Class names that are whole models and get inlined.
     public static let modelClassNames: Set<String> = ["Functional", "Model", "Sequential"]
 
+    /// Models nested inside models deeper than this are refused (Keras applications nest
+    /// two or three levels; every level costs recursion in the reader and importer).
+    public static let maxNestingDepth = 32
+
     public init(kind: Kind, name: String, layers: [KerasLayerConfig], inputs: [KerasTensorRef], outputs: [KerasTensorRef]) {
         self.kind = kind
         self.name = name
@@ -67,16 +71,20 @@ public struct KerasModelConfig: Sendable {
         guard modelClassNames.contains(className) else {
             throw .badConfig(source: source, reason: "the top-level class is '\(className)', not a Functional or Sequential model")
         }
-        return try parseModel(className: className, config: config, source: source)
+        return try parseModel(className: className, config: config, source: source, depth: 0)
     }
 
-    static func parseModel(className: String, config: [String: JSONValue], source: String) throws(KerasImportError) -> KerasModelConfig {
+    static func parseModel(className: String, config: [String: JSONValue], source: String,
+                           depth: Int) throws(KerasImportError) -> KerasModelConfig {
         let name = config["name"]?.string ?? className.lowercased()
+        guard depth <= maxNestingDepth else {
+            throw .badConfig(source: source, reason: "model '\(name)' is nested \(depth) models deep, more than the limit of \(maxNestingDepth)")
+        }
         guard let rawLayers = config["layers"]?.array else {
             throw .badConfig(source: source, reason: "model '\(name)' has no 'layers' list")
         }
         var layers: [KerasLayerConfig] = []
-        for raw in rawLayers { layers.append(try parseLayer(raw, model: name, source: source)) }
+        for raw in rawLayers { layers.append(try parseLayer(raw, model: name, source: source, depth: depth)) }
         if className == "Sequential" { return sequentialChain(name: name, layers: layers) }
         let inputs = try tensorRefs(config["input_layers"], what: "input_layers of '\(name)'", source: source)
         let outputs = try tensorRefs(config["output_layers"], what: "output_layers of '\(name)'", source: source)
@@ -86,7 +94,8 @@ public struct KerasModelConfig: Sendable {
         return KerasModelConfig(kind: .functional, name: name, layers: layers, inputs: inputs, outputs: outputs)
     }
 
-    static func parseLayer(_ raw: JSONValue, model: String, source: String) throws(KerasImportError) -> KerasLayerConfig {
+    static func parseLayer(_ raw: JSONValue, model: String, source: String,
+                           depth: Int) throws(KerasImportError) -> KerasLayerConfig {
         guard let className = raw["class_name"]?.string, let config = raw["config"]?.object else {
             throw .badConfig(source: source, reason: "a layer of '\(model)' lacks 'class_name' or 'config'")
         }
@@ -98,7 +107,7 @@ public struct KerasModelConfig: Sendable {
             inbound.append(try inboundRefs(node, layer: name, source: source))
         }
         let nested = modelClassNames.contains(className)
-            ? try parseModel(className: className, config: config, source: source) : nil
+            ? try parseModel(className: className, config: config, source: source, depth: depth + 1) : nil
         return KerasLayerConfig(className: className, name: name, config: config, inboundNodes: inbound, nested: nested)
     }
 

@@ -92,9 +92,12 @@ public enum KerasReader {
     }
 
     static func openArchive(_ url: URL) throws(KerasImportError) -> Archive {
-        do { return try Archive(url: url, accessMode: .read) } catch {
+        let archive: Archive
+        do { archive = try Archive(url: url, accessMode: .read) } catch {
             throw .zip(path: url.path, reason: "\(error)")
         }
+        try ArchiveEntryCheck.checkNames(archive, path: url.path)
+        return archive
     }
 
     static func archiveConfig(_ archive: Archive, path: String) throws(KerasImportError) -> KerasModelConfig {
@@ -104,6 +107,7 @@ public enum KerasReader {
     }
 
     static func extract(_ archive: Archive, _ entry: Entry, path: String, limit: Int) throws(KerasImportError) -> Data {
+        try ArchiveEntryCheck.checkEntry(entry, path: path)
         guard entry.uncompressedSize <= UInt64(limit) else {
             throw .zipEntryTooLarge(path: path, entry: entry.path, size: Int(clamping: entry.uncompressedSize), limit: limit)
         }
@@ -124,6 +128,7 @@ public enum KerasReader {
     static func withExtractedWeights<T>(_ archive: Archive, path: String,
                                         _ body: (HDF5Group) throws(KerasImportError) -> T) throws(KerasImportError) -> T {
         guard let entry = archive["model.weights.h5"] else { throw .zipEntryMissing(path: path, entry: "model.weights.h5") }
+        try ArchiveEntryCheck.checkEntry(entry, path: path)
         guard entry.uncompressedSize <= UInt64(maxWeightsBytes) else {
             throw .zipEntryTooLarge(path: path, entry: entry.path, size: Int(clamping: entry.uncompressedSize), limit: maxWeightsBytes)
         }

@@ -108,6 +108,11 @@ struct GraphReader {
                 dims.append(.symbol("\(name)?\(axis)"))
             }
         }
+        // Known dimensions are trusted later to size buffers: their product must be allocatable.
+        let known = dims.compactMap { if case let .known(size) = $0 { size } else { nil } }
+        do { _ = try checkedElementCount(known) } catch {
+            throw ONNXImportError.invalidShape(file: file, value: name, dims: known, reason: shapeProblem(error))
+        }
         info.shape = Shape(dims)
         return info
     }

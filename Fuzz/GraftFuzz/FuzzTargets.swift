@@ -1,0 +1,60 @@
+import Foundation
+import ImageData
+import KerasFormat
+import ONNXFormat
+
+/// libFuzzer entry points for Graft's readers (issue #7). This target is a
+/// plain library in `swift build`; `scripts/fuzz.sh` rebuilds it with
+/// `-sanitize=fuzzer,address` and links it against libFuzzer's `main`.
+///
+/// One binary serves every target; `GRAFT_FUZZ_TARGET` picks the reader:
+///
+///     onnx       ONNXReader.read(bytes:) + ONNXImporter.makeGraph
+///     keras-h5   KerasImporter.load on the bytes as an .h5 file (libhdf5 reads files by name)
+///     keras-zip  KerasImporter.load on the bytes as a .keras zip
+///     jpeg, png  ImageDecoder.decode (pixel limit 4 Mpx, so one input cannot take seconds)
+///
+/// A thrown error is the expected outcome for a bad input; only a crash,
+/// a sanitizer report, a timeout or an out-of-memory is a finding.
+enum FuzzTarget: String {
+    case onnx, kerasH5 = "keras-h5", kerasZip = "keras-zip", jpeg, png
+
+    static let selected: FuzzTarget = {
+        let name = ProcessInfo.processInfo.environment["GRAFT_FUZZ_TARGET"] ?? ""
+        guard let target = FuzzTarget(rawValue: name) else {
+            FileHandle.standardError.write(Data("GRAFT_FUZZ_TARGET must be onnx, keras-h5, keras-zip, jpeg or png (is \"\(name)\")\n".utf8))
+            exit(2)
+        }
+        return target
+    }()
+
+    /// A file per process for the readers that need a path (in /dev/shm when it exists).
+    static let scratch: URL = {
+        let folder = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
+        return URL(fileURLWithPath: folder).appendingPathComponent("graft-fuzz-\(getpid())")
+    }()
+
+    func run(_ data: Data) {
+        switch self {
+        case .onnx:
+            if let model = try? ONNXReader.read(bytes: data, name: "fuzz.onnx") {
+                _ = try? ONNXImporter.makeGraph(from: model)
+            }
+        case .kerasH5, .kerasZip:
+            let url = Self.scratch.appendingPathExtension(self == .kerasH5 ? "h5" : "keras")
+            guard (try? data.write(to: url)) != nil else { return }
+            defer { try? FileManager.default.removeItem(at: url) }
+            _ = try? KerasImporter.load(url: url)
+            _ = try? KerasImporter.listWeights(url: url)
+        case .jpeg, .png:
+            _ = try? ImageDecoder(maxPixels: 4_000_000).decode(data, name: "fuzz.\(rawValue)")
+        }
+    }
+}
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func graftFuzzTestOneInput(_ bytes: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
+    let data = bytes.map { Data(bytes: $0, count: count) } ?? Data()
+    FuzzTarget.selected.run(data)
+    return 0
+}

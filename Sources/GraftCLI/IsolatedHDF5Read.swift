@@ -1,0 +1,90 @@
+import ArgumentParser
+import Foundation
+import KerasFormat
+
+/// Reads a Keras file once in a child process before `graft` reads it itself.
+///
+/// libhdf5 1.10 (Debian 12) has memory bugs that a corrupt file can trigger —
+/// fuzzing found out-of-bounds `memcpy`s in its global heap and vlen conversion
+/// (Docs/reliability.md). They crash the process before any error can be
+/// returned, and no check short of re-implementing HDF5 catches them all. So the
+/// first read of every `.h5`/`.keras` file runs in `graft __probe-keras`: when
+/// that child dies from a signal (or hangs), the parent reports one clear error
+/// instead of crashing; when it exits, the parent reads the file as usual (and
+/// reports the format's own error, if any). The cost is one extra read.
+enum IsolatedHDF5Read {
+    /// Seconds the child may take (`GRAFT_READ_TIMEOUT`, default 120); a file that takes longer is refused as broken.
+    static var timeout: TimeInterval {
+        ProcessInfo.processInfo.environment["GRAFT_READ_TIMEOUT"].flatMap(TimeInterval.init) ?? 120
+    }
+
+    /// Throws `CLIError.readerCrashed` when reading `url` (with `config`) kills or hangs the child.
+    static func probe(_ url: URL, config: URL?, listOnly: Bool) throws(CLIError) {
+        guard ProcessInfo.processInfo.environment["GRAFT_PROBE_CHILD"] == nil else { return }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/proc/self/exe")
+        process.arguments = [ProbeKerasFile.configuration.commandName!, url.path]
+            + (config.map { ["--config", $0.path] } ?? []) + (listOnly ? ["--list-only"] : [])
+        var environment = ProcessInfo.processInfo.environment
+        environment["GRAFT_PROBE_CHILD"] = "1"
+        // The child's crash report would only be noise on the user's terminal.
+        environment["SWIFT_BACKTRACE"] = "enable=no"
+        process.environment = environment
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        let finished = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in finished.signal() }
+        do { try process.run() } catch {
+            // Without a child there is no isolation, but the file may still be fine: read it in process.
+            return
+        }
+        let timeout = Self.timeout
+        if finished.wait(timeout: .now() + timeout) == .timedOut {
+            // SIGKILL: a child stuck inside libhdf5 does not always act on SIGTERM.
+            kill(process.processIdentifier, SIGKILL)
+            finished.wait()
+            throw .readerCrashed(path: url.path, how: "did not finish within \(Int(timeout)) s")
+        }
+        if process.terminationReason == .uncaughtSignal {
+            throw .readerCrashed(path: url.path, how: "crashed (\(signalName(process.terminationStatus)))")
+        }
+        // The probe exits 0 whatever the file holds; another status is a runtime that caught
+        // the crash itself (AddressSanitizer exits 1 after its report).
+        if process.terminationStatus != 0 {
+            throw .readerCrashed(path: url.path, how: "crashed (exit status \(process.terminationStatus))")
+        }
+    }
+
+    static func signalName(_ signal: Int32) -> String {
+        switch signal {
+        case SIGSEGV: "SIGSEGV"
+        case SIGBUS: "SIGBUS"
+        case SIGABRT: "SIGABRT"
+        case SIGFPE: "SIGFPE"
+        case SIGILL: "SIGILL"
+        case SIGKILL: "SIGKILL, out of memory?"
+        default: "signal \(signal)"
+        }
+    }
+}
+
+/// `graft __probe-keras FILE`: the child of `IsolatedHDF5Read` (hidden). Reads
+/// the file the way the parent will and exits 0 whatever the outcome (errors
+/// are the parent's to report), unless the reading crashes.
+struct ProbeKerasFile: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "__probe-keras", shouldDisplay: false)
+
+    @Argument var file: String
+    @Option var config: String?
+    @Flag var listOnly = false
+
+    func run() {
+        let url = URL(fileURLWithPath: file)
+        _ = try? MemoryBudget.limited(forFile: url) { try KerasImporter.listWeights(url: url) }
+        if !listOnly {
+            _ = try? MemoryBudget.limited(forFile: url) {
+                try KerasImporter.load(url: url, config: config.map { URL(fileURLWithPath: $0) })
+            }
+        }
+    }
+}

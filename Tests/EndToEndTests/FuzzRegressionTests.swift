@@ -1,0 +1,49 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Inputs the fuzzers found (scripts/fuzz.sh, Docs/reliability.md), kept under
+/// `Fixtures/fuzz/<target>/`. Each one crashed or hung a reader once; now `graft`
+/// must answer with one clear error line and exit 1.
+///
+/// The `keras-h5` ones crash or hang libhdf5 1.10 itself (out-of-bounds `memcpy` in
+/// `H5HG_read` while converting a variable-length string attribute), which no Swift
+/// code can catch: `graft` reads every HDF5 file first in a child process
+/// (`IsolatedHDF5Read`) and turns the child's death into the error.
+enum FuzzFinding: CustomTestStringConvertible, Sendable {
+    case file(target: String, name: String)
+
+    static var all: [FuzzFinding] {
+        let root = Fixtures.repoFile("Tests/EndToEndTests/Fixtures/fuzz")
+        let targets = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
+        return targets.sorted().flatMap { target in
+            ((try? FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent(target).path)) ?? [])
+                .sorted().map { FuzzFinding.file(target: target, name: $0) }
+        }
+    }
+
+    var url: URL {
+        guard case let .file(target, name) = self else { fatalError() }
+        return Fixtures.repoFile("Tests/EndToEndTests/Fixtures/fuzz/\(target)/\(name)")
+    }
+
+    var testDescription: String { guard case let .file(target, name) = self else { return "" }; return "\(target)/\(name)" }
+}
+
+@Test func fuzzFindingsAreCommitted() {
+    #expect(FuzzFinding.all.count >= 4, "Tests/EndToEndTests/Fixtures/fuzz is missing")
+}
+
+@Test(arguments: FuzzFinding.all, [["inspect"], ["inspect", "--weights"]])
+func fuzzFindingGetsOneClearLine(_ finding: FuzzFinding, _ command: [String]) throws {
+    // The hang would otherwise take the default 120 s.
+    let run = try runGraft(command + [finding.url.path], timeout: 90, environment: ["GRAFT_READ_TIMEOUT": "10"])
+    #expect(!run.crashed, "graft crashed: \(run.stderr)")
+    #expect(run.status == 1, "stdout: \(run.stdout)")
+    #expect(run.stderrLines.count == 1, "stderr: \(run.stderr)")
+    #expect(run.stderr.hasPrefix("graft: error: "))
+    // Not every input kills libhdf5 on every path; where it did, the error names the file.
+    if run.stderr.contains("libhdf5") {
+        #expect(run.stderr.contains(finding.url.lastPathComponent))
+    }
+}
