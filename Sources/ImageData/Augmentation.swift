@@ -1,4 +1,5 @@
 import Foundation
+import TensorCore
 
 /// Random image augmentation for training: horizontal flip, random resized crop and
 /// a small colour jitter, applied to a decoded image before the usual preprocessing.
@@ -159,25 +160,4 @@ extension RGBImage {
         }
         return RGBImage(width: width, height: height, pixels: values.map { UInt8(clamping: Int(($0 + 0.5).rounded(.down))) })
     }
-}
-
-/// SplitMix64: a small seeded generator, the same stream on every machine.
-struct SplitMix64 {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1) with 53 random bits.
-    mutating func nextUnit() -> Double { Double(next() >> 11) / Double(1 << 53) }
-
-    /// Uniform in 0..<bound (bound ≥ 1).
-    mutating func next(below bound: Int) -> Int { Int(next() % UInt64(bound)) }
 }

@@ -1,35 +1,6 @@
-/// SplitMix64 (the generator `GlorotUniform` uses): the same seed gives the same
-/// stream on every machine, so shuffles, dropout masks and splits repeat bit for bit.
-public struct SeededRandom: Sendable, Codable, Equatable {
-    private var state: UInt64
+import TensorCore
 
-    public init(seed: UInt64) {
-        state = seed
-    }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1) with 53 random bits.
-    public mutating func nextUnit() -> Double {
-        Double(next() >> 11) / Double(1 << 53)
-    }
-
-    /// Uniform in 0..<bound (bound ≥ 1); the modulo bias is below 2^-40 for any bound we use.
-    public mutating func next(below bound: Int) -> Int {
-        Int(next() % UInt64(bound))
-    }
-
-    /// Fisher–Yates with this generator (the standard library's `shuffle` algorithm is not specified).
-    public mutating func shuffle<T>(_ array: inout [T]) {
-        guard array.count > 1 else { return }
-        for i in stride(from: array.count - 1, to: 0, by: -1) {
-            array.swapAt(i, next(below: i + 1))
-        }
-    }
-}
+/// The generator of shuffles, dropout masks and splits: SplitMix64, as `GlorotUniform`
+/// draws the initial weights, so runs repeat bit for bit. Its JSON (`{"state": …}`) is
+/// what checkpoints store.
+public typealias SeededRandom = SplitMix64

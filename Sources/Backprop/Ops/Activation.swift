@@ -1,4 +1,5 @@
 import Foundation
+import TensorCore
 
 /// Elementwise activations (relu, clip/ReLU6, sigmoid, hard sigmoid, hard swish,
 /// swish, identity): any layout, the output keeps the input's.
@@ -65,14 +66,14 @@ final class ActivationKernel: Kernel {
 final class DropoutKernel: Kernel {
     let node: NodeRef
     let ratio: Float
-    var generator: SplitMix
+    var generator: SplitMix64
     var mask: [Float] = []
     var active = false
 
     init(_ node: NodeRef, ratio: Float, seed: UInt64) {
         self.node = node
         self.ratio = ratio
-        self.generator = SplitMix(seed)
+        self.generator = SplitMix64(seed: seed)
     }
 
     func forward(_ e: Engine) throws {
@@ -84,7 +85,7 @@ final class DropoutKernel: Kernel {
         let keep = 1 / (1 - ratio)
         if mask.count != xs.count { mask = [Float](repeating: 0, count: xs.count) }
         for i in 0..<xs.count {
-            mask[i] = generator.nextUnit() < ratio ? 0 : keep
+            mask[i] = generator.nextFloatUnit() < ratio ? 0 : keep
             y[i] = x[i] * mask[i]
         }
     }
@@ -102,17 +103,3 @@ final class DropoutKernel: Kernel {
     }
 }
 
-/// SplitMix64 for dropout masks.
-struct SplitMix {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
-    mutating func nextUnit() -> Float { Float(next() >> 40) / Float(1 << 24) }
-}
