@@ -55,7 +55,7 @@ struct Train: ParsableCommand {
     @Option(help: "With --augment: augmented views per training image, computed once and cached (default 4).") var augmentViews: Int?
     @Option(help: "Refuse images larger than this many pixels (decompression bombs).") var maxPixels = ImageDecoder.defaultMaxPixels
     @Flag(help: "Continue the interrupted run whose checkpoint is OUT.checkpoint (same model, data and options).") var resume = false
-    @Option(help: "After the head, fine-tune the last K blocks of the backbone with it (see 'graft freeze --list-blocks').")
+    @Option(help: "After the head, fine-tune the last K blocks of the backbone with it ('graft inspect --json' lists the blocks).")
     var fineTuneBlocks: Int?
     @Option(help: "Staged unfreezing, e.g. 1,2,4: the last block, then two, then four; --fine-tune-epochs each.")
     var fineTuneStages: String?
