@@ -150,6 +150,9 @@ public final class TrainableGraph {
             case .hardSwish: kernel = ActivationKernel(ref, .hardSwish)
             case .swish: kernel = ActivationKernel(ref, .swish)
             case .identity: kernel = ActivationKernel(ref, .identity)
+            case .cast(let to) where to == .float32 && graph.type(of: node.inputs[0])?.dtype == .float32:
+                // float → float casts (PyTorch exports wrap every op of open_nsfw in them) do nothing.
+                kernel = ActivationKernel(ref, .identity)
             case .dropout(let ratio):
                 if outputs.count > 1, !graph.consumers(of: node.outputs[1]).isEmpty || graph.outputs.contains(node.outputs[1]) {
                     throw ref.error("its mask output is used", hint: "only the data output of dropout is supported")

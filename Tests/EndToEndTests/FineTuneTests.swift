@@ -161,3 +161,16 @@ func badFineTuningOptionsGetOneLineBeforeAnyWork(_ extra: [String], _ message: S
     #expect(run.stderr.split(separator: "\n").count == 1, "one line: \(run.stderr)")
     #expect(!run.stdout.contains("Features:"), "refused before reading images: \(run.stdout)")
 }
+
+@Test func aBlockWithAnOpWithoutBackwardIsRefusedBeforeAnyImageIsRead() throws {
+    // open_nsfw ends in a mean over the NHWC axes [1, 2]: no backward kernel for that layout.
+    let dir = try temporaryFolder("finetune-nsfw")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let data = try digitsSubset(in: dir, perClass: 2)
+    let run = try runGraft(["train", try Fixtures.realModel(.openNSFW).path, data.path, "-o", dir.appendingPathComponent("m.onnx").path,
+                            "--fine-tune-blocks", "1"])
+    #expect(run.status == 1)
+    #expect(run.stderr.contains("'/ReduceMean' (reduce_mean)") && run.stderr.contains("backward"), "stderr: \(run.stderr)")
+    #expect(run.stderr.split(separator: "\n").count == 1, "one line: \(run.stderr)")
+    #expect(!run.stdout.contains("Features:"), "refused before reading images: \(run.stdout)")
+}

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Backprop
 import Foundation
 import GraphIR
 import ImageData
@@ -119,9 +120,14 @@ struct Train: ParsableCommand {
         let cut = try CutGraph(at: .head).apply(to: &backbone)
         print("Model: \(model) — cut the head (\(cut.head.map { "\($0.dense.count) dense, \($0.classes) classes" } ?? "?")) at \(cut.output) \(cut.outputShape)")
         if let fineTune {
-            // Before any image is read: the blocks exist and one value enters them.
+            // Before any image is read: the blocks exist, one value enters them, and every op in
+            // them has a backward kernel.
             let prepared = try FineTuner.prepared(backbone)
-            for blocks in fineTune.stages { _ = try BlockBoundary.lastBlocks(blocks, of: prepared) }
+            for blocks in fineTune.stages {
+                let boundary = try BlockBoundary.lastBlocks(blocks, of: prepared)
+                _ = try TrainableGraph(try TrailingSubgraph.extract(prepared, from: boundary.value), trainable: [],
+                                       batchNorm: fineTune.batchNorm)
+            }
         }
         let all = folder.images + (folder.validation ?? [])
         print("Data: \(data) — \(classes.count) classes (\(classes.joined(separator: ", "))), \(all.count) images"
