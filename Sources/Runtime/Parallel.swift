@@ -2,9 +2,9 @@ import Dispatch
 import Foundation
 import Synchronization
 
-/// Splits loops over the cores with `DispatchQueue.concurrentPerform`, or with
-/// `GRAFT_POOL=1` on a persistent `WorkerPool` when it is free (otherwise — another
-/// thread is using it, or a nested call — with GCD).
+/// Splits loops over the cores on a persistent `WorkerPool` when it is free, otherwise
+/// (another thread is using it, a nested call, or `GRAFT_POOL=0`) with
+/// `DispatchQueue.concurrentPerform`.
 ///
 /// A thread can be marked serial (`serially`): the plans that run one image
 /// per core use it so that kernels inside them do not split again.
@@ -33,11 +33,11 @@ enum Parallel {
         return try body()
     }
 
-    /// `GRAFT_POOL=1` runs loops on the persistent `WorkerPool`; by default every loop
-    /// uses GCD. The pool's spinning worker measured slower on the shared, oversubscribed
-    /// 2-core machine (load 5–10: MobileNetV2-160 batch 1 at 7.7 vs 5.6 ms best latency);
-    /// it is kept behind the switch to be measured on a quiet machine.
-    static let usePool = ProcessInfo.processInfo.environment["GRAFT_POOL"] == "1"
+    /// Loops run on the persistent `WorkerPool` unless `GRAFT_POOL=0`. On a quiet 2-core
+    /// machine the pool cut batch-1 latency by a third (MobileNetV2-160 4.9–5.8 → 3.2 ms,
+    /// open_nsfw 17.5 → 15.3 ms; `benchmarks.md`); on an oversubscribed one its spinning
+    /// worker costs time slices, and GCD is the better choice there.
+    static let usePool = ProcessInfo.processInfo.environment["GRAFT_POOL"] != "0"
 
     /// The pool for `machineCores` (rebuilt if `RuntimeConfiguration.threads` changes it).
     nonisolated(unsafe) private static var pool: WorkerPool?
@@ -77,7 +77,7 @@ enum Parallel {
 /// iterations of one loop at a time.
 ///
 /// A plan's kernel calls are 10–300 µs each at batch 1; the pool avoids waking
-/// GCD's workers for every call (opt-in, see `Parallel.usePool`). The workers
+/// GCD's workers for every call (see `Parallel.usePool`). The workers
 /// spin on a ticket for `spinNanoseconds` after each loop (the next kernel
 /// call usually comes within microseconds), then park on a condition
 /// variable. Iterations are claimed with a compare-and-swap on a ticket that

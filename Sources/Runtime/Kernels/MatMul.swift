@@ -1,5 +1,5 @@
 /// NumPy `matmul` over row-major values through `cblas_sgemm`, one call per
-/// batch matrix. `a` is `[batch…, M, K]`, `b` `[batch…, K, N]`; a batch offset
+/// batch matrix (columns split over the cores, `BLAS.sgemmOnCores`). `a` is `[batch…, M, K]`, `b` `[batch…, K, N]`; a batch offset
 /// of 0 repeats a broadcast operand. Output `[batch…, M, N]`.
 struct MatMulKernel: Kernel {
     let m: Int, n: Int, k: Int
@@ -7,9 +7,8 @@ struct MatMulKernel: Kernel {
     let offsetsA: [Int], offsetsB: [Int]
 
     func run(_ inputs: [UnsafeMutablePointer<Float>], _ output: UnsafeMutablePointer<Float>) {
-        BLAS.setThreads(Parallel.cores)
         for i in offsetsA.indices {
-            BLAS.sgemm(m: m, n: n, k: k, a: inputs[0] + offsetsA[i], lda: k, b: inputs[1] + offsetsB[i], ldb: n,
+            BLAS.sgemmOnCores(m: m, n: n, k: k, a: inputs[0] + offsetsA[i], lda: k, b: inputs[1] + offsetsB[i], ldb: n,
                        c: output + i * m * n, ldc: n)
         }
     }
@@ -25,14 +24,13 @@ struct GemmKernel: Kernel {
     let activation: Activation
 
     func run(_ inputs: [UnsafeMutablePointer<Float>], _ output: UnsafeMutablePointer<Float>) {
-        BLAS.setThreads(Parallel.cores)
         let a = attributes
         var beta: Float = 0
         if let c {
             output.update(from: c.pointer, count: m * n)
             beta = a.beta
         }
-        BLAS.sgemm(transA: a.transA, transB: a.transB, m: m, n: n, k: k, alpha: a.alpha,
+        BLAS.sgemmOnCores(transA: a.transA, transB: a.transB, m: m, n: n, k: k, alpha: a.alpha,
                    a: inputs[0], lda: a.transA ? m : k, b: inputs[1], ldb: a.transB ? k : n,
                    beta: beta, c: output, ldc: n)
         activation.apply(output, m * n)
