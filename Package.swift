@@ -28,7 +28,9 @@ let package = Package(
         .target(name: "HDF5Support", dependencies: ["CHDF5", "TensorCore"]),
         .target(name: "ONNXFormat", dependencies: ["GraphIR", "CONNXProto"]),
         .target(name: "Surgery", dependencies: ["GraphIR"]),
-        .target(name: "ImageData", dependencies: ["TensorCore", "GraphIR", "CImageCodecs"]),
+        // AVX2 (as in Runtime) so the resize loops vectorise; bounds and overflow checks stay on for hostile images.
+        .target(name: "ImageData", dependencies: ["TensorCore", "GraphIR", "CImageCodecs"],
+                swiftSettings: [.unsafeFlags(["-Xcc", "-march=x86-64-v3"])]),
         .target(name: "KerasFormat", dependencies: [
             "GraphIR", "HDF5Support",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),

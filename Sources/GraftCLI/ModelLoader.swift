@@ -20,14 +20,16 @@ enum ModelFormat {
 /// Loads model files into the IR, whatever their format.
 enum ModelLoader {
     /// The graph of `path`, topologically sorted, verified, with every value's type inferred.
-    static func load(_ path: String, config: String? = nil) throws -> Graph {
+    /// HDF5 files are first read in a child process (`IsolatedHDF5Read`) unless `isolated`
+    /// is false: only for a file Graft itself has just written.
+    static func load(_ path: String, config: String? = nil, isolated: Bool = true) throws -> Graph {
         let url = try existingFile(path)
         var graph: Graph
         switch try ModelFormat(path: path) {
         case .onnx:
             graph = try ONNXImporter.load(url: url)
         case .kerasH5, .kerasZip:
-            try IsolatedHDF5Read.probe(url, config: config.map { URL(fileURLWithPath: $0) }, listOnly: false)
+            if isolated { try IsolatedHDF5Read.probe(url, config: config.map { URL(fileURLWithPath: $0) }, listOnly: false) }
             graph = try MemoryBudget.limited(forFile: url) {
                 try KerasImporter.load(url: url, config: config.map { URL(fileURLWithPath: $0) })
             }

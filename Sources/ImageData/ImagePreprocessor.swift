@@ -81,10 +81,9 @@ public struct ImagePreprocessor: Sendable {
         let std = p.std.count == 1 ? Array(repeating: p.std[0], count: 3) : p.std
         image.pixels.withUnsafeBufferPointer { pixels in
             for c in 0..<3 {
-                let plane = (index * 3 + c) * planeSize
-                for i in 0..<planeSize {
-                    out[plane + i] = (Float(pixels[i * 3 + source[c]]) - mean[c]) / std[c]
-                }
+                let plane = out.baseAddress! + (index * 3 + c) * planeSize
+                let from = pixels.baseAddress! + source[c], m = mean[c], s = std[c]
+                for i in 0..<planeSize { plane[i] = (Float(from[i * 3]) - m) / s }
             }
         }
     }
