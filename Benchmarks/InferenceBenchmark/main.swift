@@ -7,6 +7,7 @@
 // per op family. The input is the deterministic formula the parity tests
 // use: x[i] = sin(0.37 * i) * 1.5 over the flat index.
 import Foundation
+import GraphIR
 import KerasFormat
 import Surgery
 import ONNXFormat
@@ -58,9 +59,13 @@ while i < args.count {
 
 let loadStart = now()
 let modelURL = URL(fileURLWithPath: modelPath)
-let imported = modelPath.hasSuffix(".onnx") ? try ONNXImporter.load(url: modelURL) : try KerasImporter.load(url: modelURL)
-// What `graft bench` and `graft predict` run: the simplified graph (outputs unchanged, checked by the tests).
-let graph = try Simplifier.simplify(imported).0
+/// What `graft bench` and `graft predict` run: the simplified graph (outputs unchanged, checked by
+/// the tests). The imported graph is not kept (as in `graft bench`): its weights would count in the peak RSS.
+func simplifiedModel() throws -> Graph {
+    let imported = modelPath.hasSuffix(".onnx") ? try ONNXImporter.load(url: modelURL) : try KerasImporter.load(url: modelURL)
+    return try Simplifier.simplify(imported).0
+}
+let graph = try simplifiedModel()
 let plan = try Planner.compile(graph)
 let loadSeconds = now() - loadStart
 

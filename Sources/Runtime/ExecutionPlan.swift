@@ -369,10 +369,11 @@ final class CompiledPlan {
     init(graph: Graph, inputShapes: [String: [Int]], weights: WeightCache = WeightCache()) throws {
         var lowered = try LoweredGraph(graph: graph, inputShapes: inputShapes)
         PlanFusion.apply(&lowered)
-        var builder = try PlanBuilder(lowered, weights: weights)
-        let inputs = lowered.inputs.map { ($0.name, builder.ids[$0.name]!) }
+        let loweredInputs = lowered.inputs, loweredOutputs = lowered.outputs
+        var builder = try PlanBuilder(consume lowered, weights: weights)
+        let inputs = loweredInputs.map { ($0.name, builder.ids[$0.name]!) }
         var outputs: [(String, Int)] = []
-        for o in lowered.outputs {
+        for o in loweredOutputs {
             let id = builder.value(o.value)
             outputs.append((o.name, builder.ensure(id, .identity(builder.values[id].shape.count))))
         }

@@ -43,16 +43,22 @@ struct PlanBuilder {
     var ids: [String: Int] = [:]
     let scratch = ScratchArena()
     private var converted: [Int: [Layout: Int]] = [:]
-    private let lowered: LoweredGraph
+    private var lowered: LoweredGraph
     private let weights: WeightCache
 
+    /// Pass `lowered` with `consume`: each convolution's unpacked weights are released as soon
+    /// as they are packed, so the plan's peak memory holds one copy of the weights besides the graph's, not two.
     init(_ lowered: LoweredGraph, weights: WeightCache = WeightCache()) throws {
         self.lowered = lowered
         self.weights = weights
         for input in lowered.inputs {
             ids[input.name] = add(PlanValue(name: input.name, shape: input.shape, layout: .identity(input.shape.count), storage: .buffer))
         }
-        for node in lowered.nodes { try build(node) }
+        for i in self.lowered.nodes.indices {
+            let node = self.lowered.nodes[i]
+            self.lowered.nodes[i].conv = nil
+            try build(node)
+        }
     }
 
     private mutating func add(_ v: PlanValue) -> Int {
