@@ -357,6 +357,10 @@ struct PlanBuilder {
                                                                  activation: node.activation, scratch: scratch,
                                                                  cache: weights, key: node.name),
                  inputs: [x], shape: outShape, layout: .nhwc)
+        } else if DirectConv2DKernel.enabled, DirectConv2DKernel.applies(to: geometry), node.residual == nil {
+            emit(node, kind: "conv_direct", DirectConv2DKernel(geometry: geometry, weightOIHW: p.weight, bias: p.bias,
+                                                               activation: node.activation, cache: weights, key: node.name),
+                 inputs: [x], shape: outShape, layout: .nhwc)
         } else {
             emit(node, kind: geometry.isPointwise ? "conv1x1" : "conv_kxk",
                  Conv2DKernel(geometry: geometry, weightOIHW: p.weight, bias: p.bias, activation: node.activation, scratch: scratch,

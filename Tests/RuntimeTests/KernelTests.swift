@@ -17,6 +17,15 @@ let kernelCases: [String] = {
         #expect(kernelCases.count >= 30)
     }
 
+    /// The `direct_` cases must take the direct kernel, or their check above would test the GEMM path again.
+    @Test(arguments: kernelCases.filter { $0.hasPrefix("direct_") })
+    func fewChannelConvolutionsRunDirect(_ name: String) throws {
+        let folder = Fixtures.repoFile("Tests/RuntimeTests/Fixtures/kernels")
+        let graph = try ONNXImporter.load(url: folder.appendingPathComponent(name + ".onnx"))
+        let batch = graph.inputs[0].type.shape.dims[0].value ?? 1
+        #expect(try Planner.compile(graph).stepCounts(batch: batch)["conv_direct"] == 1, "\(name)")
+    }
+
     @Test(arguments: kernelCases)
     func matchesOnnxruntime(_ name: String) throws {
         let folder = Fixtures.repoFile("Tests/RuntimeTests/Fixtures/kernels")

@@ -12,7 +12,8 @@ import TestSupport
         let graph = try ONNXImporter.load(url: try Fixtures.realModel(.openNSFW))
         let steps = try Planner.compile(graph).stepCounts(batch: 2)
         // 53 convs, each with its Sub/Mul/Add batch norm and ReLU folded in; no casts or transposes run.
-        #expect((steps["conv1x1"] ?? 0) + (steps["conv_kxk"] ?? 0) == 53)
+        #expect((steps["conv1x1"] ?? 0) + (steps["conv_kxk"] ?? 0) + (steps["conv_direct"] ?? 0) == 53)
+        #expect(steps["conv_direct"] == 1, "the 7×7 RGB stem runs direct")
         #expect(steps["activation"] == nil)
         #expect(steps["layout"] == nil)
         #expect(steps["batch_norm"] == nil)

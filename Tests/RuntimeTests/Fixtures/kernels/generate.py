@@ -94,6 +94,15 @@ def main():
     pooled = nan[:, :, :h // 2 * 2, :w // 2 * 2].reshape(n, c, h // 2, 2, w // 2, 2).max(axis=(3, 5))
     np.save(os.path.join(HERE, "maxpool_nan.y.npy"), pooled.astype(np.float32))
     case("conv_nan", "Conv", nan, [("w", r(3, 4, 3, 3))], ["w"], pads=[1, 1, 1, 1])
+    # Few input channels, 32·k outputs: DirectConv2DKernel (interior pixel pairs, checked edge pixels).
+    case("direct_conv3x3_s2_rgb", "Conv", r(2, 3, 17, 15), [("w", r(32, 3, 3, 3)), ("b", r(32))], ["w", "b"],
+         strides=[2, 2], pads=[1, 0, 2, 1])
+    case("direct_conv7x7_s2_gray_o64", "Conv", r(1, 1, 23, 20), [("w", r(64, 1, 7, 7)), ("b", r(64))], ["w", "b"],
+         strides=[2, 2], pads=[3, 3, 3, 3])
+    case("direct_conv3x3_dilation2_c4", "Conv", r(2, 4, 11, 13), [("w", r(32, 4, 3, 3))], ["w"],
+         dilations=[2, 2], pads=[2, 1, 2, 1])
+    case("direct_conv_kernel_wider_than_image", "Conv", r(1, 3, 5, 4), [("w", r(32, 3, 7, 7)), ("b", r(32))], ["w", "b"],
+         pads=[3, 3, 3, 3])
 
 
 if __name__ == "__main__":
