@@ -101,6 +101,14 @@ def main():
          strides=[2, 2], pads=[3, 3, 3, 3])
     case("direct_conv3x3_dilation2_c4", "Conv", r(2, 4, 11, 13), [("w", r(32, 4, 3, 3))], ["w"],
          dilations=[2, 2], pads=[2, 1, 2, 1])
+    # Depthwise with whole 16-channel blocks reads the input directly (interior tiles of 4, checked ring).
+    xw = r(2, 32, 13, 17)
+    case("depthwise3x3_s2_c32", "Conv", xw, [("w", r(32, 1, 3, 3)), ("b", r(32))], ["w", "b"], group=32,
+         strides=[2, 2], pads=[1, 0, 1, 1])
+    case("depthwise5x5_dilation2_c32", "Conv", xw, [("w", r(32, 1, 5, 5))], ["w"], group=32,
+         dilations=[2, 2], pads=[4, 3, 2, 4])
+    case("depthwise3x3_wider_than_image_c16", "Conv", r(1, 16, 2, 3), [("w", r(16, 1, 3, 3)), ("b", r(16))], ["w", "b"],
+         group=16, pads=[2, 2, 2, 2])
     case("direct_conv_kernel_wider_than_image", "Conv", r(1, 3, 5, 4), [("w", r(32, 3, 7, 7)), ("b", r(32))], ["w", "b"],
          pads=[3, 3, 3, 3])
 
