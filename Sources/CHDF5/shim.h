@@ -13,3 +13,4 @@ static inline hid_t chdf5_s_all(void)         { return H5S_ALL; }
 static inline hsize_t chdf5_variable(void)    { return H5T_VARIABLE; }
 static inline hid_t chdf5_ieee_f32le(void)    { return H5T_IEEE_F32LE; }
 static inline hid_t chdf5_p_link_create(void) { return H5P_LINK_CREATE; }
+static inline hid_t chdf5_p_file_create(void) { return H5P_FILE_CREATE; }

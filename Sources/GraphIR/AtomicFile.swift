@@ -11,6 +11,9 @@ import Foundation
 /// - A symlink at the output path is *replaced* by the new file (`rename(2)`
 ///   replaces the link itself); the file it pointed to is never touched.
 /// - On failure the temporary file is removed and the output is left as it was.
+/// - A SIGKILL leaves its temporary file behind (no handler runs). Each write removes
+///   the temporaries of the same output whose writer process no longer exists
+///   (`removeStaleTemporaries(of:)`); those of a live process are left alone.
 public enum AtomicFile {
     public static func write(_ data: Data, to url: URL) throws {
         try write(to: url) { temporary in try writeNew(data, to: temporary) }
@@ -21,6 +24,7 @@ public enum AtomicFile {
     /// `url`. When `body` or the rename fails, the temporary file is removed
     /// and `url` is left as it was.
     public static func write(to url: URL, _ body: (URL) throws -> Void) throws {
+        removeStaleTemporaries(of: url)
         let temporary = url.deletingLastPathComponent().appendingPathComponent(
             ".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).\(UUID().uuidString).tmp")
         do {
@@ -29,6 +33,22 @@ public enum AtomicFile {
         } catch {
             try? FileManager.default.removeItem(at: temporary)
             throw error
+        }
+    }
+
+    /// Removes `.<name>.<pid>.<uuid>.tmp` files of `url` (exactly that pattern) whose
+    /// process `pid` is gone (`kill(pid, 0)` fails with `ESRCH`). A pid that exists, even
+    /// if reused by another program, keeps its file. `unlink(2)` never follows a symlink.
+    /// Best effort: a folder that cannot be listed is left as it is.
+    static func removeStaleTemporaries(of url: URL) {
+        let folder = url.deletingLastPathComponent()
+        let prefix = ".\(url.lastPathComponent)."
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return }
+        for name in names where name.hasPrefix(prefix) && name.hasSuffix(".tmp") {
+            let middle = name.dropFirst(prefix.count).dropLast(".tmp".count).split(separator: ".", omittingEmptySubsequences: false)
+            guard middle.count == 2, middle[0].allSatisfy({ $0.isASCII && $0.isNumber }), let pid = pid_t(middle[0]),
+                  pid > 0, UUID(uuidString: String(middle[1])) != nil, kill(pid, 0) != 0, errno == ESRCH else { continue }
+            _ = unlink(folder.appendingPathComponent(name).path)
         }
     }
 

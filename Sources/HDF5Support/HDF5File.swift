@@ -26,10 +26,16 @@ public final class HDF5File: @unchecked Sendable {
     }
 
     /// Creates a file, replacing any existing one (`H5Fcreate` with `H5F_ACC_TRUNC`).
-    public static func create(_ url: URL) throws(HDF5Error) -> HDF5File {
+    /// `userBlock` bytes (0, or a power of two ≥ 512) before the superblock are left
+    /// to the caller (`H5Pset_userblock`); libhdf5 neither writes nor reads them.
+    public static func create(_ url: URL, userBlock: Int = 0) throws(HDF5Error) -> HDF5File {
         let path = url.path
+        let properties = HDF5Handle(try checkedID("H5Pcreate", path) { H5Pcreate(chdf5_p_file_create()) }, close: H5Pclose)
+        if userBlock > 0 {
+            try checked("H5Pset_userblock", path) { H5Pset_userblock(properties.id, hsize_t(userBlock)) }
+        }
         let id = try checkedID("H5Fcreate", path) {
-            H5Fcreate(path, chdf5_acc_trunc(), chdf5_p_default(), chdf5_p_default())
+            H5Fcreate(path, chdf5_acc_trunc(), properties.id, chdf5_p_default())
         }
         return HDF5File(path: path, handle: HDF5Handle(id, close: H5Fclose), byteCount: .max)
     }
@@ -41,7 +47,7 @@ public final class HDF5File: @unchecked Sendable {
     }
 
     /// The 8-byte signature HDF5 puts at the start of the superblock.
-    static let signature: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]
+    public static let signature: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]
 
     /// The superblock sits at offset 0, 512, 1024, 2048, … (a user block may precede it).
     /// Returns the file's size.

@@ -10,6 +10,8 @@ public enum TrainingError: Error, Equatable, Sendable, CustomStringConvertible {
     case tooFewImages(reason: String)
     case featureShape(value: String, shape: String)
     case cache(path: String, reason: String)
+    /// A feature cache file that exists but cannot be used: a cache miss, reported as a warning.
+    case cacheUnusable(path: String, reason: String)
     case checkpoint(path: String, reason: String)
 
     public var description: String {
@@ -32,6 +34,8 @@ public enum TrainingError: Error, Equatable, Sendable, CustomStringConvertible {
             "the backbone's output \(value) is \(shape), not features [N, C]"
         case let .cache(path, reason):
             "feature cache \(path): \(reason)"
+        case let .cacheUnusable(path, reason):
+            "the feature cache \(path) cannot be used (\(reason)); it will be rebuilt"
         case let .checkpoint(path, reason):
             "cannot resume from \(path): \(reason)"
         }

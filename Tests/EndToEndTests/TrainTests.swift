@@ -283,3 +283,39 @@ private func smallDigits(in dir: URL) throws -> URL {
     let auc = (ma["rocAUC"] as? Double ?? -1) - (mb["rocAUC"] as? Double ?? 1)
     #expect(abs(auc) < 1e-9)
 }
+
+/// A damaged feature cache file (cut short, or overwritten with garbage) is a cache miss:
+/// `graft eval` and `graft train` say so in one warning line naming the file, compute the
+/// features, succeed, and leave a cache the next run reads whole.
+@Test func aDamagedFeatureCacheIsRebuiltWithOneWarningLine() throws {
+    let dir = try tempFolder("damaged-cache")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let data = try smallDigits(in: dir)
+    let cache = dir.appendingPathComponent("cache")
+    let out = dir.appendingPathComponent("m.onnx").path
+    let train = ["train", try Fixtures.realModel(.efficientNetLite0).path, data.path, "-o", out, "--epochs", "3",
+                 "--cache-dir", cache.path]
+    let eval = ["eval", out, data.path, "--cache-dir", cache.path]
+    let first = try runGraft(train, timeout: 300)
+    #expect(first.status == 0, "stderr: \(first.stderr)")
+    let files = try FileManager.default.contentsOfDirectory(atPath: cache.path).filter { $0.hasSuffix(".h5") && !$0.hasPrefix(".") }
+    #expect(files.count == 1, "cache files: \(files)")
+    let file = cache.appendingPathComponent(try #require(files.first))
+
+    let garbage = Data((0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 131 &+ 7) })
+    for (damage, command, computed) in [("truncated", eval, "Features: 0 from the cache, 12 computed"),
+                                        ("garbage", train, "(0 from the cache, 12 computed)")] {
+        let bytes = try Data(contentsOf: file)
+        try (damage == "truncated" ? bytes.prefix(bytes.count / 2) : garbage).write(to: file)
+        let run = try runGraft(command, timeout: 300)
+        #expect(run.status == 0, "\(damage), \(command[0]): \(run.stderr)")
+        #expect(run.stderrLines.count == 1, "\(damage), \(command[0]): \(run.stderr)")
+        #expect(run.stderr.hasPrefix("graft: warning: the feature cache \(file.path) cannot be used ("), "\(run.stderr)")
+        #expect(run.stderr.contains("it will be rebuilt"))
+        #expect(run.stdout.contains(computed), "\(damage), \(command[0]): \(run.stdout)")
+
+        let again = try runGraft(eval, timeout: 300)
+        #expect(again.status == 0 && again.stderr.isEmpty, "\(damage): \(again.stderr)")
+        #expect(again.stdout.contains("Features: 12 from the cache, 0 computed"), "\(damage): \(again.stdout)")
+    }
+}

@@ -45,6 +45,25 @@ struct AtomicFileTests {
         #expect(try leftovers().isEmpty)
     }
 
+    /// What a SIGKILL leaves: the next write of the same output removes the temporaries of
+    /// writers that are gone, and keeps a live writer's, other outputs' and other names.
+    @Test func writeRemovesStaleTemporariesOfDeadWritersOnly() throws {
+        let gone = Process()
+        gone.executableURL = URL(fileURLWithPath: "/bin/true")
+        try gone.run()
+        gone.waitUntilExit()
+        let dead = gone.processIdentifier, live = ProcessInfo.processInfo.processIdentifier
+        let stale = ".model.onnx.\(dead).\(UUID().uuidString).tmp"
+        let kept = [".model.onnx.\(live).\(UUID().uuidString).tmp", ".other.onnx.\(dead).\(UUID().uuidString).tmp",
+                    ".model.onnx.\(dead).not-a-uuid.tmp", ".model.onnx.x\(dead).\(UUID().uuidString).tmp"]
+        for name in [stale] + kept { try Data("partial".utf8).write(to: folder.appendingPathComponent(name)) }
+
+        try AtomicFile.write(Data("new model".utf8), to: folder.appendingPathComponent("model.onnx"))
+
+        #expect(try leftovers().sorted() == kept.sorted())
+        #expect(try String(contentsOf: folder.appendingPathComponent("model.onnx"), encoding: .utf8) == "new model")
+    }
+
     @Test func unwritableFolderThrowsAndLeavesNothing() throws {
         let output = folder.appendingPathComponent("missing/sub/out.onnx")
         #expect(throws: (any Error).self) { try AtomicFile.write(Data("x".utf8), to: output) }
