@@ -18,6 +18,8 @@ struct DirectConv2DKernel: Kernel {
     /// `[O]`.
     let bias: FloatBuffer
     let activation: Activation
+    /// ReLU and Clip as a clamp applied in registers; `lo = -inf, hi = inf` otherwise.
+    let lo: Float, hi: Float
 
     /// `GRAFT_DIRECT_CONV=0` runs these convolutions as im2col + GEMM (for A/B measurements).
     static let enabled = ProcessInfo.processInfo.environment["GRAFT_DIRECT_CONV"] != "0"
@@ -32,6 +34,11 @@ struct DirectConv2DKernel: Kernel {
         precondition(Self.applies(to: geometry), "direct convolution needs C ≤ 4, one group and O % 32 == 0")
         self.g = geometry
         self.activation = activation
+        switch activation {
+        case .relu: (lo, hi) = (0, .infinity)
+        case .clip(let a, let b): (lo, hi) = (a, b)
+        default: (lo, hi) = (-.infinity, .infinity)
+        }
         self.bias = FloatBuffer(bias)
         let o = g.outChannels, c = g.channels, kH = g.kernelH, kW = g.kernelW
         weights = cache.buffer("direct conv \(key) \(o) \(c) \(kH) \(kW)", source: weightOIHW) {
@@ -81,6 +88,10 @@ struct DirectConv2DKernel: Kernel {
                 }
             }
             while ox < g.outWidth { pixelChecked(x, y, oy: oy, ox: ox, j0: j0); ox += 1 }
+        }
+        switch activation {
+        case .none, .relu, .clip: break
+        default: activation.apply(y, g.outWidth * g.outChannels)
         }
     }
 
@@ -139,13 +150,16 @@ struct DirectConv2DKernel: Kernel {
         store(a0, a1, a2, a3, to: y + ox * o + j0)
     }
 
-    /// The activation in registers, then 32 floats at `p`.
+    /// 32 floats at `p`, clamped to `lo ... hi` (ReLU and Clip; other activations run over the finished row).
     @inline(__always)
     private func store(_ v0: SIMD8<Float>, _ v1: SIMD8<Float>, _ v2: SIMD8<Float>, _ v3: SIMD8<Float>, to p: UnsafeMutablePointer<Float>) {
+        @inline(__always) func clamp(_ v: SIMD8<Float>) -> SIMD8<Float> {
+            v.replacing(with: lo, where: v .< lo).replacing(with: hi, where: v .> hi)
+        }
         let raw = UnsafeMutableRawPointer(p)
-        raw.storeBytes(of: activation.apply(v0), as: SIMD8<Float>.self)
-        raw.storeBytes(of: activation.apply(v1), toByteOffset: 32, as: SIMD8<Float>.self)
-        raw.storeBytes(of: activation.apply(v2), toByteOffset: 64, as: SIMD8<Float>.self)
-        raw.storeBytes(of: activation.apply(v3), toByteOffset: 96, as: SIMD8<Float>.self)
+        raw.storeBytes(of: clamp(v0), as: SIMD8<Float>.self)
+        raw.storeBytes(of: clamp(v1), toByteOffset: 32, as: SIMD8<Float>.self)
+        raw.storeBytes(of: clamp(v2), toByteOffset: 64, as: SIMD8<Float>.self)
+        raw.storeBytes(of: clamp(v3), toByteOffset: 96, as: SIMD8<Float>.self)
     }
 }

@@ -111,6 +111,21 @@ def main():
          group=16, pads=[2, 2, 2, 2])
     case("direct_conv_kernel_wider_than_image", "Conv", r(1, 3, 5, 4), [("w", r(32, 3, 7, 7)), ("b", r(32))], ["w", "b"],
          pads=[3, 3, 3, 3])
+    # The direct stem with a fused activation that is not a clamp (applied over the finished row).
+    x = r(1, 3, 9, 10)
+    w, b = r(32, 3, 3, 3), r(32)
+    nodes = [helper.make_node("Conv", ["x", "w", "b"], ["c"], strides=[2, 2], pads=[1, 1, 1, 1]),
+             helper.make_node("HardSwish", ["c"], ["y"])]
+    graph = helper.make_graph(nodes, "direct_conv_hardswish",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(x.shape))],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+                              [numpy_helper.from_array(w, "w"), numpy_helper.from_array(b, "b")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    y = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
+    onnx.save(model, os.path.join(HERE, "direct_conv_hardswish.onnx"))
+    np.save(os.path.join(HERE, "direct_conv_hardswish.x.npy"), x)
+    np.save(os.path.join(HERE, "direct_conv_hardswish.y.npy"), y.astype(np.float32))
 
 
 if __name__ == "__main__":
