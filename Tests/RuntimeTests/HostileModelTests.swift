@@ -65,3 +65,15 @@ func foldingATenGigaElementConstantIsRefused(_ model: HugeFold) throws {
     guard case let .activationsTooLarge(what, shape, _, _) = error else { Issue.record("\(error)"); return }
     #expect(what == "value p of node grow (pad)" && shape == [1, 1, 300_000, 300_000], "\(error)")
 }
+
+/// Input and output of a ReLU, each 60% of this machine's memory: every value fits,
+/// the two buffers together do not. Refused once the buffers are assigned, before they exist.
+@Test func aPlanWhoseBuffersTogetherExceedMemoryIsRefused() throws {
+    let n = ActivationLimit.maxBytes / 4 / 5 * 3
+    let g = Graph(name: "relu", inputs: [GraphInput(name: "x", type: ValueType(.float32, Shape(known: [1, n])))],
+                  outputs: ["y"], nodes: [Node(name: "relu", op: .relu, inputs: ["x"], outputs: ["y"])])
+    let error = try #require(throws: RuntimeError.self) { try Planner.compile(g) }
+    guard case let .activationsTooLarge(what, _, bytes, limit) = error else { Issue.record("\(error)"); return }
+    #expect(what == nil && bytes == 2 * 4 * n && limit == ActivationLimit.maxBytes, "\(error)")
+    #expect("\(error)".hasPrefix("the plan's activations need "), "\(error)")
+}
