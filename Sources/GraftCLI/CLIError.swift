@@ -13,6 +13,8 @@ enum CLIError: Error, CustomStringConvertible {
     case invalidOption(String)
     /// libhdf5 crashed or hung while a child process read the file (`IsolatedHDF5Read`).
     case readerCrashed(path: String, how: String)
+    /// The model's graph is not consistent, or cannot run on this machine (its shapes, its input's size).
+    case invalidModel(path: String, reason: String)
 
     var description: String {
         switch self {
@@ -40,6 +42,8 @@ enum CLIError: Error, CustomStringConvertible {
             "\(path) was written but cannot be read back (\(reason)); the file was removed"
         case let .invalidOption(reason):
             reason
+        case let .invalidModel(path, reason):
+            "\(path): \(reason)"
         case let .readerCrashed(path, how):
             "reading \(path) with libhdf5 \(how); the file is corrupt — re-save it from Keras, or use a copy that loads there"
         }

@@ -2,6 +2,7 @@ import Foundation
 import GraphIR
 import KerasFormat
 import ONNXFormat
+import Runtime
 
 /// Picks the reader for a model file by its extension.
 enum ModelFormat {
@@ -19,7 +20,8 @@ enum ModelFormat {
 
 /// Loads model files into the IR, whatever their format.
 enum ModelLoader {
-    /// The graph of `path`, topologically sorted, verified, with every value's type inferred.
+    /// The graph of `path`, topologically sorted, verified, with every value's type inferred,
+    /// and graph inputs that fit in memory (`ActivationLimit`).
     /// HDF5 files are first read in a child process (`IsolatedHDF5Read`) unless `isolated`
     /// is false: only for a file Graft itself has just written.
     static func load(_ path: String, config: String? = nil, isolated: Bool = true) throws -> Graph {
@@ -38,9 +40,17 @@ enum ModelLoader {
             try IsolatedHDF5Read.probe(url, config: URL(fileURLWithPath: config), listOnly: false)
             graph = try MemoryBudget.limited(forFile: url) { try KerasImporter.load(url: url, config: URL(fileURLWithPath: config)) }
         }
-        try graph.sortTopologically()
-        try GraphVerifier.verify(graph)
-        try ShapeInference.infer(&graph)
+        do {
+            try graph.sortTopologically()
+            try GraphVerifier.verify(graph)
+            try ShapeInference.infer(&graph)
+            // Refused here, for every command: an input no plan could hold (`[1, 3, 100000, 100000]`).
+            try ActivationLimit.checkInputs(of: graph)
+        } catch let error as GraphError {
+            throw CLIError.invalidModel(path: url.path, reason: "\(error)")
+        } catch let error as RuntimeError {
+            throw CLIError.invalidModel(path: url.path, reason: "\(error)")
+        }
         // What the file does not say, the catalog of known models may: it then travels
         // with every file written from this graph.
         if graph.metadata.preprocessing == nil, let entry = ModelCatalog.entry(for: graph) {

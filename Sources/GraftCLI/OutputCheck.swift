@@ -24,11 +24,13 @@ struct OutputCheck {
         guard original.inputs.count == converted.inputs.count, original.outputs.count == converted.outputs.count else {
             return OutputCheck(maxAbsDiff: .infinity, scale: 0)
         }
-        let inputs = fixedInputs(for: original, batch: batch)
+        // Planned before the inputs exist: the plans' checks (folded constants, activations) come first.
+        let originalPlan = try Planner.compile(original), convertedPlan = try Planner.compile(converted)
+        let inputs = try fixedInputs(for: original, batch: batch)
         var convertedInputs: [String: Tensor] = [:]
         for (a, b) in zip(original.inputs, converted.inputs) { convertedInputs[b.name] = inputs[a.name] }
-        let want = try Planner.compile(original).run(inputs)
-        let got = try Planner.compile(converted).run(convertedInputs)
+        let want = try originalPlan.run(inputs)
+        let got = try convertedPlan.run(convertedInputs)
         var diff: Float = 0, scale: Float = 0
         for (wantName, gotName) in zip(original.outputs, converted.outputs) {
             guard let w = want[wantName], let g = got[gotName], g.shape == w.shape else {
@@ -43,10 +45,11 @@ struct OutputCheck {
     }
 
     /// A fixed, smooth-but-varied pattern for every input; the same on every run.
-    static func fixedInputs(for graph: Graph, batch: Int) -> [String: Tensor] {
+    static func fixedInputs(for graph: Graph, batch: Int) throws -> [String: Tensor] {
         var inputs: [String: Tensor] = [:]
         for (k, input) in graph.inputs.enumerated() {
             let shape = input.type.shape.dims.map { $0.value ?? batch }
+            try ActivationLimit.check("input \(input.name)", shape: shape)
             let n = shape.reduce(1, *)
             let values = (0..<n).map { i in Float(sin(0.37 * Double(i) + Double(k))) * 1.5 }
             inputs[input.name] = Tensor(shape: shape, scalars: values)

@@ -7,6 +7,8 @@ public enum GraphError: Error, Equatable, Sendable, CustomStringConvertible {
     case cycle(nodes: [String])
     case shapeMismatch(node: String, op: String, reason: String)
     case badAttribute(node: String, op: String, reason: String)
+    /// A graph input whose declared shape has a negative dimension or more than 2^40 elements.
+    case invalidInputShape(input: String, shape: String, reason: String)
 
     public var description: String {
         switch self {
@@ -23,6 +25,8 @@ public enum GraphError: Error, Equatable, Sendable, CustomStringConvertible {
             "node '\(node)' (\(op)): \(reason)"
         case let .badAttribute(node, op, reason):
             "node '\(node)' (\(op)): \(reason)"
+        case let .invalidInputShape(input, shape, reason):
+            "graph input '\(input)' declares shape \(shape), which cannot be allocated (\(reason))"
         }
     }
 }

@@ -146,7 +146,8 @@ extension InferenceState {
         }
         if let i = inferIndex {
             dims[i] = try inferredDim(c, input: x.shape.dims, target: dims.enumerated().filter { $0.offset != i }.map(\.element))
-        } else if let a = x.shape.knownSizes, let b = Shape(dims).knownSizes, a.reduce(1, *) != b.reduce(1, *) {
+        } else if let a = x.shape.knownSizes, let b = Shape(dims).knownSizes,
+                  a.reduce(1, *) != FoldLimit.elementCount(b, atMost: .max) {
             throw c.fail("cannot reshape \(x.shape) to \(Shape(dims))")
         }
         let value = c.value(0).flatMap { v -> KnownValue? in
@@ -161,7 +162,12 @@ extension InferenceState {
         var known = input.compactMap(\.value).reduce(1, *)
         var targetKnown = 1
         for d in target {
-            if let n = d.value { targetKnown *= n; continue }
+            if let n = d.value {
+                let (p, overflow) = targetKnown.multipliedReportingOverflow(by: n)
+                guard !overflow else { throw c.fail("cannot reshape \(Shape(input)) to \(Shape(target)) with one -1") }
+                targetKnown = p
+                continue
+            }
             guard let j = symbols.firstIndex(of: d) else { return unknownDim() }
             symbols.remove(at: j)
         }

@@ -99,11 +99,14 @@ extension InferenceState {
             guard pads.count == 2 * rank else { throw c.fail("pads has \(pads.count) values, expected \(2 * rank) for \(x.shape)") }
             var dims: [Dim] = []
             for i in 0..<rank {
-                let extra = pads[i] + pads[i + rank]
+                let (extra, overflow) = pads[i].addingReportingOverflow(pads[i + rank])
+                guard !overflow else { throw c.fail("pads \(pads) are out of range") }
                 if extra == 0 { dims.append(x.shape[i]); continue }
                 guard let n = x.shape[i].value else { dims.append(unknownDim()); continue }
-                guard n + extra >= 0 else { throw c.fail("pads \(pads) make axis \(i) of \(x.shape) negative") }
-                dims.append(.known(n + extra))
+                let (size, beyond) = n.addingReportingOverflow(extra)
+                guard !beyond else { throw c.fail("pads \(pads) are out of range for \(x.shape)") }
+                guard size >= 0 else { throw c.fail("pads \(pads) make axis \(i) of \(x.shape) negative") }
+                dims.append(.known(size))
             }
             return ([ValueType(x.dtype, Shape(dims))], nil)
 
@@ -161,8 +164,10 @@ extension InferenceState {
             }
             let dims = v.elements
             var value: KnownValue? = nil
-            if let sizes = v.ints, !dtype.isFloatingPoint, sizes.reduce(1, *) <= KnownValue.maxTrackedElements {
-                value = KnownValue(shape: sizes, elements: Array(repeating: .known(Int(fill)), count: sizes.reduce(1, *)))
+            // The sizes come from the file: negative or overflowing ones are refused by `checkAllocatable`.
+            if let sizes = v.ints, !dtype.isFloatingPoint,
+               let n = FoldLimit.elementCount(sizes, atMost: KnownValue.maxTrackedElements) {
+                value = KnownValue(shape: sizes, elements: Array(repeating: .known(Int(fill)), count: n))
             }
             return ([ValueType(dtype, Shape(dims))], value)
         }

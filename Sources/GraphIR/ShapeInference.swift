@@ -7,6 +7,7 @@ public enum ShapeInference {
     /// Fills `graph.valueTypes` for every node output. Throws when a node's
     /// inputs are inconsistent (channel counts, broadcasting, ranks).
     public static func infer(_ graph: inout Graph) throws(GraphError) {
+        try checkInputs(graph)
         var state = InferenceState(graph: graph)
         for node in graph.nodes {
             try state.visit(node)
@@ -16,11 +17,21 @@ public enum ShapeInference {
 
     /// Like `infer`, and also returns the integer values it could work out.
     public static func knownValues(_ graph: Graph) throws(GraphError) -> [String: KnownValue] {
+        try checkInputs(graph)
         var state = InferenceState(graph: graph)
         for node in graph.nodes {
             try state.visit(node)
         }
         return state.values
+    }
+
+    /// Declared input shapes pass the same check as inferred ones (`checkAllocatable`).
+    private static func checkInputs(_ graph: Graph) throws(GraphError) {
+        for input in graph.inputs {
+            do { _ = try checkedElementCount(input.type.shape.dims.compactMap(\.value)) } catch {
+                throw .invalidInputShape(input: input.name, shape: input.type.shape.description, reason: "\(error)")
+            }
+        }
     }
 }
 
@@ -56,10 +67,26 @@ struct InferenceState {
         }
         let context = NodeContext(node: node, inputs: inputs, values: node.inputs.map { $0.isEmpty ? nil : values[$0] })
         let (outTypes, outValue) = try outputs(of: context)
+        for type in outTypes { try checkAllocatable(type.shape, context) }
         for (name, type) in zip(node.outputs, outTypes) where !name.isEmpty {
             types[name] = type
         }
         if let v = outValue, let first = node.outputs.first { values[first] = v }
+    }
+}
+
+extension InferenceState {
+    /// Known sizes are trusted later to size buffers and folded constants: every
+    /// dimension must be non-negative and their product at most 2^40 elements, as
+    /// the ONNX reader checks declared shapes (`checkedElementCount`). A shape
+    /// computed from constants (`ConstantOfShape`, `Reshape`, `Pad`) can say anything.
+    func checkAllocatable(_ shape: Shape, _ c: NodeContext) throws(GraphError) {
+        do { _ = try checkedElementCount(shape.dims.compactMap(\.value)) } catch {
+            switch error {
+            case .negativeDimension: throw c.fail("its output shape \(shape) has a negative dimension")
+            default: throw c.fail("its output shape \(shape) has more than 2^40 elements, more than any buffer can hold")
+            }
+        }
     }
 }
 

@@ -1,3 +1,4 @@
+import Foundation
 import HDF5Support
 
 /// Everything that can go wrong while reading a Keras file or translating it
@@ -29,9 +30,16 @@ public enum KerasImportError: Error, Equatable, Sendable, CustomStringConvertibl
     /// An inbound node names a layer output that does not exist (yet).
     case unknownInbound(layer: String, source: String)
     case unsupportedShape(layer: String, className: String, shape: String, reason: String)
+    /// Any other case, about the model file at `path`: added where a file is read
+    /// (`naming(file:)`), so that every message names the file it is about.
+    indirect case inFile(path: String, KerasImportError)
 
     public var description: String {
         switch self {
+        case let .inFile(path, .hdf5(.call(function, object, top, root))):
+            "\(path): \(HDF5Error.call(function: function, object: object, top: top, root: root)) — the file is corrupt; re-save it from Keras, or use a copy that loads there"
+        case let .inFile(path, error):
+            "\(path): \(error)"
         case let .hdf5(error):
             "\(error)"
         case let .notAKerasFile(path, reason):
@@ -70,6 +78,33 @@ public enum KerasImportError: Error, Equatable, Sendable, CustomStringConvertibl
             "layer '\(layer)' (\(className)) on input \(shape): \(reason)"
         }
     }
+}
+
+extension KerasImportError {
+    /// The error without the file `inFile` adds.
+    public var underlying: KerasImportError {
+        if case let .inFile(_, error) = self { return error.underlying }
+        return self
+    }
+
+    /// `self`, or `.inFile(path, self)` when its message does not name `path` yet.
+    /// Config errors name their own source (the model file or the `--config` file).
+    func naming(file path: String) -> KerasImportError {
+        switch self {
+        case .inFile, .badConfig, .notAKerasFile, .missingConfig, .zip, .zipEntryMissing, .zipEntryTooLarge,
+             .zipEntryOutsideArchive, .zipEntryNotAFile, .zipBomb:
+            return self
+        case let .hdf5(.notHDF5(named, _)) where named == path, let .hdf5(.cannotRead(named, _)) where named == path:
+            return self
+        default:
+            return .inFile(path: path, self)
+        }
+    }
+}
+
+/// Runs `body`, naming `url`'s path in any error whose message does not name it.
+func naming<T>(_ url: URL, _ body: () throws(KerasImportError) -> T) throws(KerasImportError) -> T {
+    do { return try body() } catch { throw error.naming(file: url.path) }
 }
 
 /// One layer the importer cannot translate, and why.

@@ -6,7 +6,8 @@ import TensorCore
 /// earlier folded values, and `shape` of any value (shapes are concrete once
 /// the batch size is fixed). Covers the shape-subgraph ops and elementwise
 /// arithmetic; returns `nil` for anything else, which then runs as a step.
-/// Integer results are int64 tensors, floating-point results float32.
+/// Integer results are int64 tensors, floating-point results float32. A result
+/// of more than `limit` elements (`FoldLimit`) is refused before it is computed.
 enum ConstantFolding {
     /// A small host-side array; integers are exact in `Double` up to 2^53.
     struct HostArray {
@@ -32,8 +33,9 @@ enum ConstantFolding {
 
     /// The node's output, or `nil` when this op is not folded.
     /// `inputs[i]` is nil for an absent optional input or a run-time value; `shapes[i]` is
-    /// input i's concrete shape; `outputShape` is the inferred output shape.
-    static func evaluate(_ node: Node, inputs: [Tensor?], shapes: [[Int]?], outputShape: [Int]) throws -> Tensor? {
+    /// input i's concrete shape; `outputShape` is the inferred output shape; `limit`
+    /// is `FoldLimit.maxElements` of the graph.
+    static func evaluate(_ node: Node, inputs: [Tensor?], shapes: [[Int]?], outputShape: [Int], limit: Int) throws -> Tensor? {
         if case .shape(let start, let end) = node.op, let s = shapes.first ?? nil {
             let r = s.count
             let lo = min(max(start < 0 ? start + r : start, 0), r)
@@ -51,6 +53,19 @@ enum ConstantFolding {
         func fail(_ reason: String) -> RuntimeError {
             .unsupported(node: node.name, op: node.op.name, reason: reason)
         }
+        func bounded(_ shape: [Int]) throws(RuntimeError) -> Int {
+            guard let n = FoldLimit.elementCount(shape, atMost: limit) else {
+                throw .constantTooLarge(node: node.name, op: node.op.name, shape: shape, limit: limit)
+            }
+            return n
+        }
+        switch node.op {
+        case .identity, .dropout, .cast, .constantOfShape, .reshape, .flatten, .squeeze, .unsqueeze, .transpose,
+             .concat, .gather, .slice, .add, .sub, .mul, .div:
+            _ = try bounded(outputShape)
+        default:
+            return nil
+        }
         func ints(_ i: Int) -> [Int]? { i < args.count ? args[i].map { $0.data.map { Int($0) } } : nil }
 
         switch node.op {
@@ -64,7 +79,7 @@ enum ConstantFolding {
             return y.tensor
         case .constantOfShape(let value, let dtype):
             let shape = x.data.map { Int($0) }
-            let n = try checkedElementCount(shape)
+            let n = try bounded(shape)
             return HostArray(shape: shape, data: Array(repeating: Double(value), count: n),
                              isInteger: !dtype.isFloatingPoint).tensor
         case .reshape:

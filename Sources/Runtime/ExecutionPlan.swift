@@ -383,6 +383,10 @@ final class CompiledPlan {
         self.inputs = inputs
         self.outputs = outputs
         buffers = BufferAssignment(values: values, steps: steps, inputs: inputs.map(\.1), outputs: outputs.map(\.1))
+        let bytes = buffers.peakBytes + scratch.count * 4
+        guard bytes <= ActivationLimit.maxBytes else {
+            throw RuntimeError.activationsTooLarge(what: nil, shape: [], bytes: bytes, limit: ActivationLimit.maxBytes)
+        }
         let storage = buffers.sizes.map { FloatBuffer(count: $0) }
         self.storage = storage
         var pointers: [UnsafeMutablePointer<Float>] = []

@@ -9,7 +9,9 @@ import TensorCore
 /// affine ops (BatchNorm, or its Sub/Mul/Add spelling) into the preceding
 /// convolution and fuses activation epilogues and zero pads (`PlanFusion`),
 /// (4) picks a layout per value and a kernel per node (`PlanBuilder`), and
-/// (5) assigns buffers from value lifetimes (`BufferAssignment`).
+/// (5) assigns buffers from value lifetimes (`BufferAssignment`). Folded
+/// constants are bounded by `FoldLimit`, activations by `ActivationLimit`:
+/// both are checked before anything of that size is allocated.
 public enum Planner {
     /// Compiles `graph`. A symbolic batch dimension is resolved from `batchSize`
     /// when given, otherwise from each run's inputs (one compiled plan per
@@ -68,7 +70,11 @@ struct LoweredGraph {
         do { try ShapeInference.infer(&g) } catch { throw RuntimeError.invalidGraph(reason: "\(error)") }
         for (name, p) in graph.parameters { constants[name] = p.tensor }
         inputs = g.inputs.map { ($0.name, inputShapes[$0.name]!) }
-        for input in inputs { shapes[input.name] = input.shape }
+        for input in inputs {
+            try ActivationLimit.check("input \(input.name)", shape: input.shape)
+            shapes[input.name] = input.shape
+        }
+        let foldLimit = FoldLimit.maxElements(for: graph)
 
         var rename: [String: String] = [:]
         func resolve(_ name: String) -> String { name.isEmpty ? name : (rename[name] ?? name) }
@@ -88,7 +94,8 @@ struct LoweredGraph {
             var folded = node
             folded.inputs = inputs
             if allKnown || { if case .shape = node.op { return true } else { return false } }() {
-                if let t = try ConstantFolding.evaluate(folded, inputs: known, shapes: inputShapes, outputShape: outShape) {
+                if let t = try ConstantFolding.evaluate(folded, inputs: known, shapes: inputShapes, outputShape: outShape,
+                                                        limit: foldLimit) {
                     constants[output] = t
                     var fromBatch = inputs.contains { batchDependent.contains($0) }
                     if case .shape(let start, _) = node.op, constants[inputs[0]] == nil, start == 0 || -start == inputShapes[0]?.count {
@@ -98,6 +105,7 @@ struct LoweredGraph {
                     continue
                 }
             }
+            try ActivationLimit.check("value \(output) of node \(node.name) (\(node.op.name))", shape: outShape)
             shapes[output] = outShape
             switch node.op {
             case .identity, .dropout:

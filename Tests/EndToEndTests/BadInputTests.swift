@@ -58,6 +58,34 @@ func badModelFileGetsOneClearLine(_ bad: BadFile) throws {
     #expect(run.stderr.contains(URL(fileURLWithPath: path).lastPathComponent))
 }
 
+/// The hand-made broken Keras files of `Formats/keras-h5/corrupt` (see its `generate.py`).
+enum CorruptKerasFile {
+    static var all: [String] {
+        let folder = Fixtures.repoFile("Formats/keras-h5/corrupt")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        return names.filter { $0.hasSuffix(".h5") || $0.hasSuffix(".keras") }.sorted()
+    }
+}
+
+@Test func corruptKerasFilesAreCommitted() {
+    #expect(CorruptKerasFile.all.count >= 10, "Formats/keras-h5/corrupt is missing")
+}
+
+/// Whatever failed — a libhdf5 call, a missing group, a weight's shape, the config —
+/// the one line names the file's path. `--weights` reads less and may succeed.
+@Test(arguments: CorruptKerasFile.all, [["inspect"], ["inspect", "--weights"]])
+func corruptKerasFileErrorNamesTheFile(_ name: String, _ command: [String]) throws {
+    let path = Fixtures.repoFile("Formats/keras-h5/corrupt/\(name)").path
+    let run = try runGraft(command + [path], timeout: 90)
+    #expect(!run.crashed, "graft crashed: \(run.stderr)")
+    if command == ["inspect"] { #expect(run.status == 1, "stdout: \(run.stdout)") }
+    guard run.status != 0 else { return }
+    #expect(run.status == 1)
+    #expect(run.stderrLines.count == 1, "stderr: \(run.stderr)")
+    #expect(run.stderr.hasPrefix("graft: error: "))
+    #expect(run.stderr.contains(path), "stderr: \(run.stderr)")
+}
+
 @Test(arguments: [["inspect", "/nonexistent/model.onnx"], ["inspect", "Package.swift"], ["inspect", "/tmp"]])
 func badPathsGetOneClearLine(_ arguments: [String]) throws {
     let run = try runGraft(arguments)

@@ -99,3 +99,42 @@ private func ints(_ values: [Int64]) -> Parameter {
     try g.sortTopologically()
     #expect(g.nodes.map(\.name) == ["first", "second"])
 }
+
+/// Shapes computed from constants say anything a file wants: negative or overflowing
+/// sizes are a `GraphError` naming the node, never an arithmetic trap or a huge allocation.
+enum HostileShape: String, CaseIterable, CustomTestStringConvertible, Sendable {
+    case constantOfShapeOverflows, constantOfShapeNegative, reshapeTargetOverflows, padsOverflow, inputShapeOverflows
+
+    var testDescription: String { rawValue }
+
+    var graph: Graph {
+        let x = GraphInput(name: "x", type: ValueType(.float32, Shape(known: [1, 1])))
+        switch self {
+        case .constantOfShapeOverflows, .constantOfShapeNegative:
+            let shape: [Int64] = self == .constantOfShapeOverflows ? [1 << 32, 1 << 32] : [-1, 5]
+            return Graph(name: rawValue, inputs: [x], outputs: ["y"],
+                         nodes: [Node(name: "big", op: .constantOfShape(value: 1, dtype: .int64), inputs: ["shape"], outputs: ["y"])],
+                         parameters: ["shape": ints(shape)])
+        case .reshapeTargetOverflows:
+            return Graph(name: rawValue, inputs: [x], outputs: ["y"],
+                         nodes: [Node(name: "big", op: .reshape, inputs: ["x", "shape"], outputs: ["y"])],
+                         parameters: ["shape": ints([1 << 32, 1 << 32])])
+        case .padsOverflow:
+            return Graph(name: rawValue, inputs: [x], outputs: ["y"],
+                         nodes: [Node(name: "big", op: .pad(mode: .constant, value: 0), inputs: ["x", "pads"], outputs: ["y"])],
+                         parameters: ["pads": ints([0, .max, 0, 1])])
+        case .inputShapeOverflows:
+            return Graph(name: rawValue, inputs: [GraphInput(name: "x", type: ValueType(.float32, Shape(known: [1 << 32, 1 << 32])))],
+                         outputs: ["y"], nodes: [Node(name: "big", op: .flatten(axis: 2), inputs: ["x"], outputs: ["y"])])
+        }
+    }
+}
+
+@Test(arguments: HostileShape.allCases)
+func hostileShapeIsAGraphErrorNamingTheNode(_ shape: HostileShape) throws {
+    var g = shape.graph
+    let error = try #require(throws: GraphError.self) { try ShapeInference.infer(&g) }
+    let expected = shape == .inputShapeOverflows ? "'x'" : "'big'"
+    #expect(error.description.contains(expected), "\(error)")
+    #expect(throws: GraphError.self) { _ = try ShapeInference.knownValues(shape.graph) }
+}

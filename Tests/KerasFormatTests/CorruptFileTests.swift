@@ -4,7 +4,8 @@ import KerasFormat
 import TestSupport
 import Testing
 
-/// Broken files: each must throw `KerasImportError` of the expected case, never crash.
+/// Broken files: each must throw `KerasImportError` of the expected case whose message
+/// names the file (its path), never crash.
 enum Corruption: String, CaseIterable, CustomTestStringConvertible, Sendable {
     case emptyFile, randomBytes, labdogTruncatedAt10Percent, labdogTruncatedAt50Percent, labdogTruncatedAt99Percent
     case noModelConfig, modelConfigNotJSON, layerNamesMissingGroup, layerNamesChunkGap
@@ -55,9 +56,9 @@ enum Corruption: String, CaseIterable, CustomTestStringConvertible, Sendable {
         return try temporary(Data(model.utf8))
     }
 
-    /// Whether `error` is the case this corruption should produce.
+    /// Whether `error` is the case this corruption should produce (under the file `inFile` adds).
     func matches(_ error: KerasImportError) -> Bool {
-        switch (self, error) {
+        switch (self, error.underlying) {
         case (.emptyFile, .hdf5(.notHDF5)), (.randomBytes, .hdf5(.notHDF5)): true
         case (.labdogTruncatedAt10Percent, .hdf5), (.labdogTruncatedAt50Percent, .hdf5),
              (.labdogTruncatedAt99Percent, .hdf5): true
@@ -94,6 +95,8 @@ func corruptFileThrowsTheExpectedError(_ corruption: Corruption) throws {
         Issue.record("\(corruption) loaded without an error")
     } catch {
         #expect(corruption.matches(error), "\(corruption) threw \(error)")
+        // Errors in an overriding config name that file instead.
+        #expect("\(error)".contains((config ?? url).path), "\(corruption): \(error)")
     }
 }
 

@@ -42,13 +42,15 @@ struct Bench: ParsableCommand {
         if let threads { RuntimeConfiguration.threads = threads }
         var graph = try ModelLoader.load(model)
         if !noSimplify { graph = try SimplifyStep.run(graph) }
+        // Planned before the inputs exist: the plan's checks (folded constants, activations) come first.
+        let plan = try Planner.compile(graph)
         var inputs: [String: Tensor] = [:]
         for input in graph.inputs {
             let shape = [batch] + input.type.shape.dims.dropFirst().map { $0.value ?? 1 }
+            try ActivationLimit.check("input \(input.name)", shape: shape)
             let n = shape.reduce(1, *)
             inputs[input.name] = Tensor(shape: shape, scalars: (0..<n).map { Float(sin(0.37 * Double($0))) })
         }
-        let plan = try Planner.compile(graph)
         for _ in 0..<2 { _ = try plan.run(inputs) }
         var seconds: [Double] = []
         for _ in 0..<iterations {

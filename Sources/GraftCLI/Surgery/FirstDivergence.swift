@@ -31,7 +31,7 @@ struct FirstDivergence: CustomStringConvertible {
         var a = original, b = converted
         a.outputs = shared.map(\.value)
         b.outputs = shared.map(\.value)
-        let inputs = OutputCheck.fixedInputs(for: original, batch: 1)
+        let inputs = try OutputCheck.fixedInputs(for: original, batch: 1)
         var convertedInputs: [String: Tensor] = [:]
         for (x, y) in zip(original.inputs, converted.inputs) { convertedInputs[y.name] = inputs[x.name] }
         let want = try Planner.compile(a).run(inputs)

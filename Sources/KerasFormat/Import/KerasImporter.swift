@@ -12,8 +12,10 @@ import TensorCore
 /// nodes carry `layer = "outer/inner"`.
 public enum KerasImporter {
     /// Reads and translates `url` (`.h5`, `.keras`, or `.weights.h5` with `config`).
+    /// Every error names `url`'s path (or the config file's, for errors in `config`).
     public static func load(url: URL, config: URL? = nil) throws(KerasImportError) -> Graph {
-        try makeGraph(from: KerasReader.read(url, config: config))
+        let file = try KerasReader.read(url, config: config)
+        return try naming(url) { () throws(KerasImportError) in try makeGraph(from: file) }
     }
 
     /// Every stored weight tensor, also for models that cannot be rebuilt.

@@ -15,42 +15,46 @@ public enum KerasReader {
 
     /// Reads `url`; `config` is a JSON file as written by `model.to_json()` or a
     /// `.keras` archive's `config.json`, required for `.weights.h5` and
-    /// overriding the stored config otherwise.
+    /// overriding the stored config otherwise. Every error names `url`'s path.
     public static func read(_ url: URL, config: URL? = nil) throws(KerasImportError) -> KerasModelFile {
         let override = try config.map { (c: URL) throws(KerasImportError) in try readConfigFile(c) }
-        if try isZip(url) { return try readArchive(url, configOverride: override) }
-        let file = try wrap { () throws(HDF5Error) in try HDF5File.open(url) }
-        let root = try wrap { () throws(HDF5Error) in try file.root() }
-        if try wrap({ () throws(HDF5Error) in try root.kind(of: "model_weights") }) == .group {
-            return try LegacyH5Reader.read(root, file: url.lastPathComponent, configOverride: override)
-        }
-        guard try wrap({ () throws(HDF5Error) in try root.kind(of: "layers") }) == .group else {
-            if try wrap({ () throws(HDF5Error) in try root.hasAttribute("model_config") }) {
-                throw .hdf5(.missingObject(path: "/model_weights"))
+        return try naming(url) { () throws(KerasImportError) in
+            if try isZip(url) { return try readArchive(url, configOverride: override) }
+            let file = try wrap { () throws(HDF5Error) in try HDF5File.open(url) }
+            let root = try wrap { () throws(HDF5Error) in try file.root() }
+            if try wrap({ () throws(HDF5Error) in try root.kind(of: "model_weights") }) == .group {
+                return try LegacyH5Reader.read(root, file: url.path, configOverride: override)
             }
-            throw .notAKerasFile(path: url.path, reason: "no 'model_weights' group and no Keras 3 'layers' group")
+            guard try wrap({ () throws(HDF5Error) in try root.kind(of: "layers") }) == .group else {
+                if try wrap({ () throws(HDF5Error) in try root.hasAttribute("model_config") }) {
+                    throw .hdf5(.missingObject(path: "/model_weights"))
+                }
+                throw .notAKerasFile(path: url.path, reason: "no 'model_weights' group and no Keras 3 'layers' group")
+            }
+            guard let override else { throw .missingConfig(path: url.path) }
+            return KerasModelFile(format: .weightsH5, kerasVersion: nil, backend: nil, model: override,
+                                  weights: try Keras3WeightsReader.read(root, model: override))
         }
-        guard let override else { throw .missingConfig(path: url.path) }
-        return KerasModelFile(format: .weightsH5, kerasVersion: nil, backend: nil, model: override,
-                              weights: try Keras3WeightsReader.read(root, model: override))
     }
 
     /// Every stored weight tensor with its shape, without building the model,
     /// so files whose architecture cannot be rebuilt can still be inspected.
     public static func listWeights(_ url: URL) throws(KerasImportError) -> [WeightEntry] {
-        if try isZip(url) {
-            let archive = try openArchive(url)
-            let model = try? archiveConfig(archive, path: url.path)
-            return try withExtractedWeights(archive, path: url.path) { (root: HDF5Group) throws(KerasImportError) in
-                try Keras3WeightsReader.listWeights(root, model: model)
+        try naming(url) { () throws(KerasImportError) in
+            if try isZip(url) {
+                let archive = try openArchive(url)
+                let model = try? archiveConfig(archive, path: url.path)
+                return try withExtractedWeights(archive, path: url.path) { (root: HDF5Group) throws(KerasImportError) in
+                    try Keras3WeightsReader.listWeights(root, model: model)
+                }
             }
+            let file = try wrap { () throws(HDF5Error) in try HDF5File.open(url) }
+            let root = try wrap { () throws(HDF5Error) in try file.root() }
+            if try wrap({ () throws(HDF5Error) in try root.kind(of: "model_weights") }) == .group {
+                return try LegacyH5Reader.listWeights(root)
+            }
+            return try Keras3WeightsReader.listWeights(root, model: nil)
         }
-        let file = try wrap { () throws(HDF5Error) in try HDF5File.open(url) }
-        let root = try wrap { () throws(HDF5Error) in try file.root() }
-        if try wrap({ () throws(HDF5Error) in try root.kind(of: "model_weights") }) == .group {
-            return try LegacyH5Reader.listWeights(root)
-        }
-        return try Keras3WeightsReader.listWeights(root, model: nil)
     }
 
     static func readConfigFile(_ url: URL) throws(KerasImportError) -> KerasModelConfig {

@@ -6,10 +6,13 @@ import TensorCore
 /// Covers the data-movement ops (identity, cast, reshape, flatten, squeeze,
 /// unsqueeze, transpose, concat, gather, slice), `constantOfShape`, `shape` and
 /// broadcasting `add`/`sub`/`mul`/`div`. Returns `nil` for any other op or any
-/// input it cannot interpret, so the node is simply left in place. Integer
+/// input it cannot interpret, so the node is simply left in place; also when
+/// the result would have more than `maxElements` elements, which is checked
+/// before it is computed (the ops whose result can outgrow their inputs:
+/// `constantOfShape`, broadcasting arithmetic, `gather`, `concat`). Integer
 /// division rounds down, as `ShapeInference` does.
 enum ConstantEvaluator {
-    static func evaluate(_ op: Op, _ inputs: [ConstantValue?]) -> ConstantValue? {
+    static func evaluate(_ op: Op, _ inputs: [ConstantValue?], maxElements: Int) -> ConstantValue? {
         func input(_ i: Int) -> ConstantValue? { i < inputs.count ? inputs[i] : nil }
         guard let x = input(0) else { return nil }
         switch op {
@@ -49,18 +52,18 @@ enum ConstantEvaluator {
             return transpose(x, perm.isEmpty ? Array(x.shape.indices.reversed()) : perm)
         case .concat(let axis):
             let parts = inputs.compactMap { $0 }
-            guard parts.count == inputs.count else { return nil }
+            guard parts.count == inputs.count,
+                  parts.reduce(0, { $0 + $1.count }) <= maxElements else { return nil }
             return concat(parts, axis: axis)
         case .gather(let axis):
             guard let indices = input(1) else { return nil }
-            return gather(x, indices, axis: axis)
+            return gather(x, indices, axis: axis, maxElements: maxElements)
         case .slice:
             guard let starts = input(1)?.ints, let ends = input(2)?.ints else { return nil }
             return slice(x, starts: starts, ends: ends, axes: input(3)?.ints, steps: input(4)?.ints)
         case .constantOfShape(let value, let dtype):
             let shape = x.ints.map { Int($0) }
-            guard shape.allSatisfy({ $0 >= 0 }) else { return nil }
-            let n = shape.reduce(1, *)
+            guard let n = FoldLimit.elementCount(shape, atMost: maxElements) else { return nil }
             return ConstantValue(dtype: dtype, shape: shape,
                                  elements: dtype.isFloatingPoint ? .floats(Array(repeating: value, count: n))
                                                                  : .ints(Array(repeating: Int64(value), count: n)))
@@ -71,7 +74,8 @@ enum ConstantEvaluator {
             let hi = min(max(e < 0 ? e + r : e, lo), r)
             return ConstantValue(dtype: .int64, shape: [hi - lo], elements: .ints(x.shape[lo..<hi].map { Int64($0) }))
         case .add, .sub, .mul, .div:
-            guard let y = input(1) else { return nil }
+            guard let y = input(1), let shape = broadcastShape(x.shape, y.shape),
+                  FoldLimit.elementCount(shape, atMost: maxElements) != nil else { return nil }
             return arithmetic(op, x, y)
         default:
             return nil
@@ -123,10 +127,12 @@ enum ConstantEvaluator {
         return ConstantValue(dtype: first.dtype, shape: shape, elements: .ints(interleave(parts.map(\.ints))))
     }
 
-    static func gather(_ x: ConstantValue, _ indices: ConstantValue, axis: Int) -> ConstantValue? {
+    static func gather(_ x: ConstantValue, _ indices: ConstantValue, axis: Int, maxElements: Int) -> ConstantValue? {
         let rank = x.shape.count
         let a = axis < 0 ? axis + rank : axis
-        guard a >= 0, a < rank else { return nil }
+        guard a >= 0, a < rank,
+              FoldLimit.elementCount(Array(x.shape[..<a]) + indices.shape + Array(x.shape[(a + 1)...]),
+                                     atMost: maxElements) != nil else { return nil }
         let n = x.shape[a]
         var picked: [Int] = []
         for i in indices.ints {

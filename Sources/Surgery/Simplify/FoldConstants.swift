@@ -17,7 +17,8 @@ import TensorCore
 ///
 /// Not folded: identity and dropout (`RemoveIdentities` rewires them without
 /// copying the tensor), graph outputs, results larger than both their inputs
-/// and `growthAllowance` elements (a `ConstantOfShape` must not bloat the model),
+/// and `growthAllowance` elements (a `ConstantOfShape` must not bloat the model;
+/// checked before the result is computed, so that it cannot exhaust memory either),
 /// float16/float64 results, and — with `foldTrainable == false` — anything
 /// computed from a trainable parameter, which must stay a separate tensor for
 /// the optimizer.
@@ -74,8 +75,8 @@ public struct FoldConstants: GraphPass {
                 trainable = trainable || t
             }
             if trainable && !foldTrainable { continue }
-            guard let value = ConstantEvaluator.evaluate(node.op, inputs),
-                  value.count <= max(inputCount, Self.growthAllowance),
+            // Bounded before evaluating: a tiny file's ConstantOfShape([100000, 100000]) is never computed.
+            guard let value = ConstantEvaluator.evaluate(node.op, inputs, maxElements: max(inputCount, Self.growthAllowance)),
                   value.tensor != nil else { continue }
             folded[out] = (value, role, trainable)
             foldedNodes.insert(index)

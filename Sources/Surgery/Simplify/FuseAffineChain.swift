@@ -122,7 +122,10 @@ public struct FuseAffineChain: GraphRule {
         for (axis, size) in padded.enumerated() where axis != 1 && size != 1 { return nil }
         let values = t.scalars.map(Double.init)
         if padded[1] == channels { return values }
-        if padded[1] == 1 { return Array(repeating: values[0], count: channels) }
+        // A scalar spread over a channel count the file declares: bounded like a folded constant.
+        if padded[1] == 1, channels <= FoldLimit.floor || channels <= FoldLimit.maxElements(for: g) {
+            return Array(repeating: values[0], count: channels)
+        }
         return nil
     }
 }

@@ -1,0 +1,36 @@
+import Foundation
+import GraphIR
+
+/// How much memory a plan's activations may take: the machine's physical memory.
+///
+/// Activations are not proportional to the file: an input declared
+/// `[1, 3, 100000, 100000]` is a few bytes of ONNX and 112 GiB of float32. A plan
+/// whose single value, or whose buffers together, cannot fit in memory is refused
+/// before anything is allocated — otherwise the allocation fails (a crash) or the
+/// kernel's OOM killer ends the process. Checked per value before the kernels are
+/// chosen (`LoweredGraph`), and for all buffers and scratch once they are assigned
+/// (`CompiledPlan`); the CLI checks the graph inputs when it loads a model.
+public enum ActivationLimit {
+    /// Bytes of physical memory.
+    public static var maxBytes: Int { Int(clamping: ProcessInfo.processInfo.physicalMemory) }
+
+    /// Throws `RuntimeError.activationsTooLarge` when a float32 value of `shape` alone is
+    /// larger than `maxBytes`; `what` names it in the message ("input x", "value y").
+    public static func check(_ what: String, shape: [Int]) throws(RuntimeError) {
+        let limit = maxBytes
+        let bytes = FoldLimit.elementCount(shape, atMost: .max).flatMap { n -> Int? in
+            let (b, overflow) = n.multipliedReportingOverflow(by: 4)
+            return overflow ? nil : b
+        } ?? .max
+        guard bytes <= limit else {
+            throw .activationsTooLarge(what: what, shape: shape, bytes: bytes, limit: limit)
+        }
+    }
+
+    /// Checks every graph input, a symbolic dimension counted as 1 (the smallest batch).
+    public static func checkInputs(of graph: Graph) throws(RuntimeError) {
+        for input in graph.inputs {
+            try check("input \(input.name)", shape: input.type.shape.dims.map { $0.value ?? 1 })
+        }
+    }
+}
