@@ -1,5 +1,3 @@
-import Foundation
-
 /// Depthwise 2-D convolution (`group == C == O`), direct, 16 channels at a time.
 ///
 /// Layouts: input `[N, H, W, C]`, output `[N, OH, OW, C]`; weights repacked at
@@ -61,11 +59,6 @@ struct DepthwiseConv2DKernel: Kernel {
             let plane = base + worker * planeFloats
             for task in stride(from: worker, to: tasks, by: workers) {
                 let b = task / blocks, block = task % blocks
-                if Self.readsInputDirectly && g.strideW > 1 && g.channels % 16 == 0 {
-                    computeBlockFromInput(inputs[0] + b * g.height * g.width * g.channels,
-                                          output + b * g.outHeight * g.outWidth * g.channels, block: block)
-                    continue
-                }
                 fillPlane(plane, from: inputs[0] + b * g.height * g.width * g.channels, c0: block * 16)
                 let dst = output + b * g.outHeight * g.outWidth * g.channels
                 switch g.strideW {
@@ -73,115 +66,6 @@ struct DepthwiseConv2DKernel: Kernel {
                 case 2: computeBlock(plane, dst, block: block, strideW: 2)
                 default: computeBlock(plane, dst, block: block, strideW: g.strideW)
                 }
-            }
-        }
-    }
-
-    /// `GRAFT_DEPTHWISE_PLANE=1` copies every block into a padded plane first (the older path, for A/B runs).
-    static let readsInputDirectly = ProcessInfo.processInfo.environment["GRAFT_DEPTHWISE_PLANE"] != "1"
-
-    /// ReLU and Clip as a clamp in registers (`inRegisters`); other activations run over the stored row.
-    private var registerClamp: (lo: Float, hi: Float, inRegisters: Bool) {
-        switch activation {
-        case .none: (-.infinity, .infinity, true)
-        case .relu: (0, .infinity, true)
-        case .clip(let a, let b): (a, b, true)
-        default: (-.infinity, .infinity, false)
-        }
-    }
-
-    /// One 16-channel block of one image, read straight from the NHWC input (C a multiple of 16):
-    /// no padded copy. Output pixels whose window lies inside the input run in tiles of 4 with
-    /// every tap at a fixed distance from one pointer; the ring of pixels whose window reaches
-    /// into the padding skips those taps one pixel at a time. Used for strided layers, where the
-    /// plane's copy is a full extra pass over an input four times the output's size (their
-    /// depthwise steps: 10–30% faster); with stride 1 the plane's 64-byte pixels read faster
-    /// than the input's C·4-byte ones, and the copy costs less than it saves.
-    private func computeBlockFromInput(_ x: UnsafeMutablePointer<Float>, _ output: UnsafeMutablePointer<Float>, block: Int) {
-        let c = g.channels, c0 = block * 16, kH = g.kernelH, kW = g.kernelW
-        let pixelStep = g.strideW * c * 4, tapStep = g.dilationW * c * 4, rowStep = g.dilationH * g.width * c * 4
-        let w = UnsafeRawPointer(weights.pointer + block * kH * kW * 16)
-        let bp = UnsafeRawPointer(bias.pointer + c0)
-        let bias0 = bp.loadUnaligned(as: SIMD8<Float>.self), bias1 = bp.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
-        let (lo, hi, inRegisters) = registerClamp
-        @inline(__always) func clamp(_ v: SIMD8<Float>) -> SIMD8<Float> {
-            v.replacing(with: lo, where: v .< lo).replacing(with: hi, where: v .> hi)
-        }
-        // Output rows and columns whose whole window is inside the input.
-        func inside(out: Int, pad: Int, stride: Int, span: Int, size: Int) -> Range<Int> {
-            let first = min(out, (pad + stride - 1) / stride)
-            let lastStart = size - span  // largest window start inside
-            guard lastStart >= 0 else { return first..<first }
-            return first..<max(first, min(out, (lastStart + pad) / stride + 1))
-        }
-        let rows = inside(out: g.outHeight, pad: g.padTop, stride: g.strideH, span: (kH - 1) * g.dilationH + 1, size: g.height)
-        let cols = inside(out: g.outWidth, pad: g.padLeft, stride: g.strideW, span: (kW - 1) * g.dilationW + 1, size: g.width)
-        let input = UnsafeRawPointer(x + c0)
-
-        /// One pixel, skipping the taps in the padding.
-        @inline(__always) func checked(_ oy: Int, _ ox: Int) {
-            var a = bias0, b = bias1
-            for ky in 0..<kH {
-                let iy = oy * g.strideH - g.padTop + ky * g.dilationH
-                guard iy >= 0 && iy < g.height else { continue }
-                for kx in 0..<kW {
-                    let ix = ox * g.strideW - g.padLeft + kx * g.dilationW
-                    guard ix >= 0 && ix < g.width else { continue }
-                    let p = input + (iy * g.width + ix) * c * 4, wp = w + (ky * kW + kx) * 64
-                    a.addProduct(p.loadUnaligned(as: SIMD8<Float>.self), wp.loadUnaligned(as: SIMD8<Float>.self))
-                    b.addProduct(p.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self),
-                                 wp.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self))
-                }
-            }
-            let d = UnsafeMutableRawPointer(output + (oy * g.outWidth + ox) * c + c0)
-            d.storeBytes(of: clamp(a), as: SIMD8<Float>.self)
-            d.storeBytes(of: clamp(b), toByteOffset: 32, as: SIMD8<Float>.self)
-        }
-
-        for oy in 0..<g.outHeight {
-            var ox = 0
-            if rows.contains(oy) {
-                while ox < cols.lowerBound { checked(oy, ox); ox += 1 }
-                let rowBase = input + ((oy * g.strideH - g.padTop) * g.width - g.padLeft) * c * 4
-                while ox + 4 <= cols.upperBound {
-                    var a0 = bias0, a1 = bias0, a2 = bias0, a3 = bias0
-                    var b0 = bias1, b1 = bias1, b2 = bias1, b3 = bias1
-                    var r = rowBase + ox * pixelStep
-                    var wp = w
-                    for _ in 0..<kH {
-                        var p = r
-                        for _ in 0..<kW {
-                            let w0 = wp.loadUnaligned(as: SIMD8<Float>.self)
-                            let w1 = wp.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
-                            a0.addProduct(p.loadUnaligned(as: SIMD8<Float>.self), w0)
-                            b0.addProduct(p.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self), w1)
-                            a1.addProduct(p.loadUnaligned(fromByteOffset: pixelStep, as: SIMD8<Float>.self), w0)
-                            b1.addProduct(p.loadUnaligned(fromByteOffset: pixelStep + 32, as: SIMD8<Float>.self), w1)
-                            a2.addProduct(p.loadUnaligned(fromByteOffset: 2 * pixelStep, as: SIMD8<Float>.self), w0)
-                            b2.addProduct(p.loadUnaligned(fromByteOffset: 2 * pixelStep + 32, as: SIMD8<Float>.self), w1)
-                            a3.addProduct(p.loadUnaligned(fromByteOffset: 3 * pixelStep, as: SIMD8<Float>.self), w0)
-                            b3.addProduct(p.loadUnaligned(fromByteOffset: 3 * pixelStep + 32, as: SIMD8<Float>.self), w1)
-                            p += tapStep
-                            wp += 64
-                        }
-                        r += rowStep
-                    }
-                    let d = UnsafeMutableRawPointer(output + (oy * g.outWidth + ox) * c + c0), step = c * 4
-                    d.storeBytes(of: clamp(a0), as: SIMD8<Float>.self)
-                    d.storeBytes(of: clamp(b0), toByteOffset: 32, as: SIMD8<Float>.self)
-                    d.storeBytes(of: clamp(a1), toByteOffset: step, as: SIMD8<Float>.self)
-                    d.storeBytes(of: clamp(b1), toByteOffset: step + 32, as: SIMD8<Float>.self)
-                    d.storeBytes(of: clamp(a2), toByteOffset: 2 * step, as: SIMD8<Float>.self)
-                    d.storeBytes(of: clamp(b2), toByteOffset: 2 * step + 32, as: SIMD8<Float>.self)
-                    d.storeBytes(of: clamp(a3), toByteOffset: 3 * step, as: SIMD8<Float>.self)
-                    d.storeBytes(of: clamp(b3), toByteOffset: 3 * step + 32, as: SIMD8<Float>.self)
-                    ox += 4
-                }
-            }
-            while ox < g.outWidth { checked(oy, ox); ox += 1 }
-            if !inRegisters {
-                let dstRow = output + oy * g.outWidth * c + c0
-                for x in 0..<g.outWidth { activation.apply(dstRow + x * c, 16) }
             }
         }
     }
@@ -231,7 +115,14 @@ struct DepthwiseConv2DKernel: Kernel {
         let w = UnsafeRawPointer(weights.pointer + block * kH * kW * 16)
         let bp = UnsafeRawPointer(bias.pointer + c0)
         let bias0 = bp.loadUnaligned(as: SIMD8<Float>.self), bias1 = bp.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
-        let (lo, hi, inRegisters) = registerClamp
+        // ReLU and Clip are clamps done in registers; the rest run over the stored row.
+        var lo = -Float.infinity, hi = Float.infinity, inRegisters = true
+        switch activation {
+        case .none: break
+        case .relu: lo = 0
+        case .clip(let a, let b): lo = a; hi = b
+        default: inRegisters = false
+        }
         @inline(__always) func clamp(_ v: SIMD8<Float>) -> SIMD8<Float> {
             v.replacing(with: lo, where: v .< lo).replacing(with: hi, where: v .> hi)
         }
@@ -266,22 +157,14 @@ struct DepthwiseConv2DKernel: Kernel {
                 let n = min(4, g.outWidth - ox)
                 let d = UnsafeMutableRawPointer(dstRow + ox * c)
                 if lanes == 16 {
-                    // Written out: as a nested function this was a call per pixel (2.7% of a batch-32 profile).
-                    let step = c * 4
-                    d.storeBytes(of: clamp(a0), as: SIMD8<Float>.self)
-                    d.storeBytes(of: clamp(b0), toByteOffset: 32, as: SIMD8<Float>.self)
-                    if n > 1 {
-                        d.storeBytes(of: clamp(a1), toByteOffset: step, as: SIMD8<Float>.self)
-                        d.storeBytes(of: clamp(b1), toByteOffset: step + 32, as: SIMD8<Float>.self)
+                    @inline(__always) func put(_ j: Int, _ a: SIMD8<Float>, _ b: SIMD8<Float>) {
+                        d.storeBytes(of: clamp(a), toByteOffset: j * c * 4, as: SIMD8<Float>.self)
+                        d.storeBytes(of: clamp(b), toByteOffset: j * c * 4 + 32, as: SIMD8<Float>.self)
                     }
-                    if n > 2 {
-                        d.storeBytes(of: clamp(a2), toByteOffset: 2 * step, as: SIMD8<Float>.self)
-                        d.storeBytes(of: clamp(b2), toByteOffset: 2 * step + 32, as: SIMD8<Float>.self)
-                    }
-                    if n > 3 {
-                        d.storeBytes(of: clamp(a3), toByteOffset: 3 * step, as: SIMD8<Float>.self)
-                        d.storeBytes(of: clamp(b3), toByteOffset: 3 * step + 32, as: SIMD8<Float>.self)
-                    }
+                    put(0, a0, b0)
+                    if n > 1 { put(1, a1, b1) }
+                    if n > 2 { put(2, a2, b2) }
+                    if n > 3 { put(3, a3, b3) }
                 } else {
                     let accs = [(a0, b0), (a1, b1), (a2, b2), (a3, b3)]
                     for j in 0..<n {
