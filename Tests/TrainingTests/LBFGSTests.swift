@@ -123,3 +123,100 @@ func linearHeadObjectiveGradientMatchesFiniteDifferences(output: DenseHead.Outpu
     let penalty = head.parameters[0].reduce(0) { $0 + $1 * $1 } / 30 / 2
     #expect(abs(e.value - e.loss - penalty) < 1e-12)
 }
+
+@Test func aStoppedLBFGSRunResumedFromItsCheckpointIsBitIdentical() throws {
+    var o = TrainingOptions()
+    o.epochs = 12; o.labelSmoothing = 0.05
+    let train = correlated(40, classes: 3, seed: 1), validation = correlated(15, classes: 3, seed: 2)
+    let whole = Trainer.train(train, validation: validation, classes: 3, options: o)
+    #expect(whole.history.count == 12 && whole.stopReason == nil, "\(whole.stopReason ?? "")")
+    var epochs = 0
+    let stopped = Trainer.train(train, validation: validation, classes: 3, options: o, shouldStop: { epochs += 1; return epochs >= 5 })
+    let state = try #require(stopped.interruptedState)
+    #expect(state.epochsDone == 5 && state.solver?.iterations == 5)
+    let saved = TrainingCheckpoint(modelDigest: "m", preprocessingDigest: "p", splitDigest: "s", classNames: ["a", "b", "c"], options: o, state: state)
+    let read = try TrainingCheckpoint.decode(try saved.encoded())
+    #expect(read == saved)
+    let resumed = Trainer.train(train, validation: validation, classes: 3, options: o, resume: read.state)
+    #expect(resumed.head == whole.head)
+    #expect(resumed.history.map(\.trainLoss) == whole.history.map(\.trainLoss))
+    #expect(resumed.history.map(\.validationLoss) == whole.history.map(\.validationLoss))
+}
+
+@Test func lbfgsKeepsTheLastIterateAndStopsWhenConverged() {
+    var o = TrainingOptions()
+    let r = Trainer.train(correlated(60, classes: 2, seed: 3), validation: correlated(20, classes: 2, seed: 4), classes: 2, options: o)
+    #expect(r.stopReason?.hasPrefix("converged after") == true, "\(r.stopReason ?? "no stop")")
+    #expect(r.bestEpoch == r.history.count, "the minimum of the regularised loss is the last iterate")
+    #expect(r.history.allSatisfy { $0.learningRate == 0 })
+    // --patience keeps the lowest validation loss instead.
+    o.patience = 2
+    let p = Trainer.train(correlated(60, classes: 2, seed: 3), validation: correlated(20, classes: 2, seed: 4), classes: 2, options: o)
+    let best = p.history.compactMap(\.validationLoss).min()!
+    #expect(p.history[p.bestEpoch - 1].validationLoss == best)
+}
+
+/// Real features: EfficientNet-Lite0's pooled features (onnxruntime) of 600 digits-10 images
+/// (480 train / 120 validation) and scikit-learn's LogisticRegression on them, made by
+/// `Tests/References/digits10_features_logreg.py` into `.cache/references/` on the first run.
+private struct RealDigitFeatures {
+    var train: LabeledFeatures
+    var validation: LabeledFeatures
+    /// scikit-learn's converged model as a Dense head (its coefficients rounded to Float by the .npy reader).
+    var logReg: DenseHead
+    var reference: [String: Any]
+
+    init() throws {
+        let folder = Fixtures.repoFile(".cache/references/digits10-efficientnet-lite0")
+        if !FileManager.default.fileExists(atPath: folder.appendingPathComponent("reference.json").path) {
+            let digits = Fixtures.repoFile(".cache/datasets/digits-10")
+            if !FileManager.default.fileExists(atPath: digits.path) {
+                _ = try ReferencePython.run("Models/datasets/make_digits.py", [Fixtures.repoFile(".cache/datasets").path])
+            }
+            _ = try ReferencePython.run("Tests/References/digits10_features_logreg.py",
+                                        [try Fixtures.realModel(.efficientNetLite0).path, digits.path, folder.path])
+        }
+        func npy(_ name: String) throws -> NPYArray { try NPYArray(contentsOf: folder.appendingPathComponent(name + ".npy")) }
+        func set(_ x: String, _ y: String) throws -> LabeledFeatures {
+            let values = try npy(x), labels = try npy(y)
+            return LabeledFeatures(values: values.scalars.map(Double.init), width: values.shape[1], labels: labels.scalars.map { Int($0) })
+        }
+        train = try set("xt", "yt")
+        validation = try set("xv", "yv")
+        logReg = DenseHead(features: train.width, hidden: nil, units: 10, output: .softmax, dropout: 0,
+                           parameters: [try npy("coef").scalars.map(Double.init), try npy("intercept").scalars.map(Double.init)])
+        reference = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("reference.json"))) as? [String: Any])
+    }
+
+    /// LogisticRegression's objective for `head`: mean log-loss on the training rows + ‖W‖² / (2n).
+    func objective(_ head: DenseHead) -> Double {
+        Trainer.evaluateLoss(head, train, classes: 10) + head.parameters[0].reduce(0) { $0 + $1 * $1 } / Double(2 * train.count)
+    }
+
+    func right(_ head: DenseHead) -> Int { Int((Trainer.accuracy(head, validation) * Double(validation.count)).rounded()) }
+}
+
+/// The default head (L-BFGS, λ = 1/n) is scikit-learn's LogisticRegression(C = 1): on real
+/// features it reaches that objective's minimum — to a tight tolerance, at least as low as
+/// scikit-learn's converged model — and with the default tolerance it is as accurate.
+@Test func theDefaultHeadIsLogisticRegressionOnRealFeatures() throws {
+    let real = try RealDigitFeatures()
+    #expect(real.train.count == 480 && real.validation.count == 120 && real.train.width == 1280)
+    let sklearnObjective = try #require(real.reference["objective_converged"] as? Double)
+    #expect(abs(real.objective(real.logReg) - sklearnObjective) < 1e-6, "the reference head reads back")
+    let logRegRight = Int(((try #require(real.reference["accuracy_converged"] as? Double)) * 120).rounded())
+    let defaultTolRight = Int(((try #require(real.reference["accuracy_default_tol"] as? Double)) * 120).rounded())
+
+    let r = Trainer.train(real.train, validation: real.validation, classes: 10, options: TrainingOptions())
+    #expect(r.stopReason?.hasPrefix("converged after") == true, "\(r.stopReason ?? "no stop")")
+    print("default head: \(real.right(r.head)) of 120 right after \(r.history.count) iterations, objective "
+          + "\(real.objective(r.head)); LogisticRegression \(logRegRight) (default tol: \(defaultTolRight)), objective \(sklearnObjective)")
+    #expect(real.right(r.head) >= logRegRight)
+    #expect(real.right(r.head) >= defaultTolRight)
+    #expect(real.objective(r.head) - sklearnObjective < 1e-6, "the default tolerance stops close to the minimum")
+
+    var tight = TrainingOptions()
+    tight.tolerance = 1e-8; tight.epochs = 1000
+    let t = Trainer.train(real.train, validation: real.validation, classes: 10, options: tight)
+    #expect(real.objective(t.head) <= real.objective(real.logReg) + 1e-12)
+}
