@@ -9,6 +9,9 @@ import GraphIR
 /// of their bytes, `LBFGS`).
 public struct TrainingCheckpoint: Sendable, Codable, Equatable {
     public static let currentVersion = 1
+    /// `graft train` writes a checkpoint after an epoch when this many seconds have passed
+    /// since the last one (or since training started), and always when it is interrupted.
+    public static let interval: TimeInterval = 1
     public var version = TrainingCheckpoint.currentVersion
     public var modelDigest: String
     public var preprocessingDigest: String

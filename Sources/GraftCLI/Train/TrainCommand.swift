@@ -274,10 +274,16 @@ struct Train: ParsableCommand {
         do {
             defer { InterruptFlag.uninstall() }
             var warned = false
+            // At most one checkpoint a second (any epoch's state resumes to the same bits): an
+            // epoch on cached features takes milliseconds, writing the state tens to hundreds.
+            // Ctrl-C and --stop-after-epoch write the state they stop at, below.
+            var lastWrite = Date()
             result = Trainer.train(trainSet, validation: valSet.count > 0 ? valSet : nil, classes: classes.count, options: options,
                                        resume: resumeState,
                                        shouldStop: { InterruptFlag.isRaised || stopAfterEpoch.map { epochsSeen >= $0 } ?? false },
                                        checkpoint: { state in
+                                           guard Date().timeIntervalSince(lastWrite) >= TrainingCheckpoint.interval else { return }
+                                           lastWrite = Date()
                                            do { try checkpoint(state).write(to: checkpointURL) } catch where !warned {
                                                warned = true
                                                FileHandle.standardError.write(Data("graft: cannot write the checkpoint \(checkpointURL.path): \(error)\n".utf8))
