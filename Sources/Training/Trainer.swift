@@ -128,12 +128,14 @@ public struct TrainingResult: Sendable {
     public var history: [EpochRecord]
     /// 1-based epoch whose weights `head` holds (0: the initial weights).
     public var bestEpoch: Int
-    /// Why training ended before `epochs`, if it did (early stopping, a NaN loss).
+    /// Why training ended before `epochs`, if it did (early stopping, a NaN loss, L-BFGS converged).
     public var stopReason: String?
     /// True when the loss became NaN or infinite.
     public var diverged: Bool
     /// Set when `shouldStop` stopped training: the state to resume from.
     public var interruptedState: TrainingState? = nil
+    /// True when L-BFGS stopped because it converged (the expected end, not a warning).
+    public var converged = false
 }
 
 /// Trains a `DenseHead` on cached features: full-batch L-BFGS for a linear head
@@ -280,7 +282,7 @@ public enum Trainer {
                 return (e.value, e.gradient)
             }
             guard moved else {
-                return result(s, "converged after \(s.epochsDone) iterations: no step lowers the loss further")
+                return result(s, "converged after \(s.epochsDone) iterations: no step lowers the loss further", converged: true)
             }
             s.solver = solver
             s.head = problem.head(at: solver.point)
@@ -301,15 +303,16 @@ public enum Trainer {
             if largest <= tolerance {
                 return result(s, String(format: "converged after %d iterations (largest gradient component %.1e ≤ %.0e)",
                                         epoch, largest, tolerance)
-                              + (s.bestEpoch == epoch ? "" : "; kept the weights of epoch \(s.bestEpoch)"))
+                              + (s.bestEpoch == epoch ? "" : "; kept the weights of epoch \(s.bestEpoch)"), converged: true)
             }
         }
         return result(s, nil)
     }
 
-    private static func result(_ s: TrainingState, _ reason: String?, diverged: Bool = false, interrupted: Bool = false) -> TrainingResult {
+    private static func result(_ s: TrainingState, _ reason: String?, diverged: Bool = false, interrupted: Bool = false,
+                               converged: Bool = false) -> TrainingResult {
         TrainingResult(head: s.best, history: s.history, bestEpoch: s.bestEpoch, stopReason: reason, diverged: diverged,
-                       interruptedState: interrupted ? s : nil)
+                       interruptedState: interrupted ? s : nil, converged: converged)
     }
 
     /// Completes `record` (validation numbers, time), appends it, keeps the best weights and

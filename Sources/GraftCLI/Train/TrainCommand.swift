@@ -301,7 +301,7 @@ struct Train: ParsableCommand {
                   + (rerun + ["--resume"]).joined(separator: " "))
             throw ExitCode(130)
         }
-        if let reason = result.stopReason {
+        if let reason = result.stopReason, !result.converged {
             FileHandle.standardError.write(Data("graft: \(reason)\n".utf8))
         }
         var head = result.head
