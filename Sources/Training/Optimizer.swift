@@ -1,7 +1,11 @@
 import Foundation
 
-/// First-order optimizers over a list of flat parameter arrays.
+/// How a head is trained: full-batch L-BFGS for a linear head, or a first-order optimizer
+/// over a list of flat parameter arrays (`Optimizer`) for any head.
 public enum OptimizerKind: String, Sendable, Codable, CaseIterable {
+    /// Full-batch L-BFGS on the L2-regularised loss of a linear head (`LBFGS`, `LinearHeadProblem`):
+    /// one iteration per epoch, no learning rate, mini-batches or momentum.
+    case lbfgs
     /// SGD with (heavy-ball) momentum; weight decay is added to the gradient (L2).
     case sgd
     /// Adam (Kingma & Ba 2015); weight decay is added to the gradient (L2).
@@ -19,7 +23,9 @@ public struct Optimizer: Sendable, Codable, Equatable {
     private var second: [[Double]] = []
     private var steps = 0
 
+    /// `kind` is a first-order optimizer (not `.lbfgs`).
     public init(_ kind: OptimizerKind, momentum: Double = 0.9, weightDecay: Double = 0) {
+        precondition(kind != .lbfgs, "L-BFGS is LBFGS, not a first-order Optimizer")
         self.kind = kind
         self.momentum = momentum
         self.weightDecay = weightDecay
@@ -46,6 +52,8 @@ public struct Optimizer: Sendable, Codable, Equatable {
                         gradients[p].withUnsafeBufferPointer { grad in
                             // One loop per kind (no branch inside), so the compiler can vectorise it.
                             switch kind {
+                            case .lbfgs:
+                                preconditionFailure("L-BFGS is LBFGS, not a first-order Optimizer")
                             case .sgd:
                                 for i in 0..<w.count {
                                     m[i] = momentum * m[i] + (grad[i] + wd * w[i])

@@ -1,13 +1,17 @@
 import Foundation
 import GraphIR
 
-/// A resumable snapshot of `graft train` after an epoch (or an interrupted mini-batch):
+/// A resumable snapshot of `graft train` after an epoch (or an interrupted mini-batch or iteration):
 /// the `TrainingState` and what it belongs to — the feature-cache key (backbone and
 /// preprocessing digests), a digest of the split (the images, in order, with labels),
 /// the class names and the options. JSON; every Double is written as the shortest
-/// decimal that reads back to the same bits, ±∞ as strings.
+/// decimal that reads back to the same bits, ±∞ as strings (the L-BFGS vectors as base64
+/// of their bytes, `LBFGS`).
 public struct TrainingCheckpoint: Sendable, Codable, Equatable {
     public static let currentVersion = 1
+    /// `graft train` writes a checkpoint after an epoch when this many seconds have passed
+    /// since the last one (or since training started), and always when it is interrupted.
+    public static let interval: TimeInterval = 1
     public var version = TrainingCheckpoint.currentVersion
     public var modelDigest: String
     public var preprocessingDigest: String

@@ -4,7 +4,8 @@
 /// gives bit-identical weights to one that never stopped.
 public struct TrainingState: Sendable, Codable, Equatable {
     public var head: DenseHead
-    public var optimizer: Optimizer
+    /// The first-order optimizer and its moments (nil with `.lbfgs`).
+    public var optimizer: Optimizer?
     public var shuffleRandom: SeededRandom
     public var dropoutRandom: SeededRandom?
     /// The training-row order of the current epoch (shuffled in place every epoch).
@@ -28,8 +29,11 @@ public struct TrainingState: Sendable, Codable, Equatable {
     /// written before views existed, which therefore still read).
     public var viewRandom: SeededRandom? = nil
     public var viewOf: [Int]? = nil
+    /// With `.lbfgs`: the solver (its point, in `LinearHeadProblem`'s standardised
+    /// coordinates, and its correction pairs). nil for first-order runs.
+    public var solver: LBFGS? = nil
 
-    public init(head: DenseHead, optimizer: Optimizer, shuffleRandom: SeededRandom, dropoutRandom: SeededRandom?,
+    public init(head: DenseHead, optimizer: Optimizer?, shuffleRandom: SeededRandom, dropoutRandom: SeededRandom?,
                 order: [Int], bestLoss: Double) {
         self.head = head
         self.optimizer = optimizer

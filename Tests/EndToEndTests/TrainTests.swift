@@ -31,8 +31,12 @@ private func tempFolder(_ tag: String) throws -> URL {
 private struct Report: Decodable {
     struct Epoch: Decodable { var epoch: Int; var trainLoss: Double; var validationAccuracy: Double? }
     struct M: Decodable { var accuracy: Double; var rocAUC: Double?; var confusion: [[Int]] }
+    struct Options: Decodable { var optimizer: String; var epochs: Int?; var weightDecay: Double?; var learningRate: Double }
     var classNames: [String]
+    var options: Options
     var epochs: [Epoch]
+    var bestEpoch: Int
+    var stopReason: String?
     var validation: M
     var featuresFromCache: Int
     var validationFiles: [String]
@@ -45,13 +49,16 @@ private struct Report: Decodable {
     let model = try Fixtures.realModel(.efficientNetLite0).path
     let out = dir.appendingPathComponent("digits.onnx").path
     let cache = dir.appendingPathComponent("cache").path
-    let args = ["train", model, data, "-o", out, "--epochs", "20", "--cache-dir", cache]
+    let args = ["train", model, data, "-o", out, "--cache-dir", cache]
 
     let run = try runGraft(args, timeout: 600)
     #expect(run.status == 0, "stderr: \(run.stderr)")
     let report = try JSONDecoder().decode(Report.self, from: Data(contentsOf: URL(fileURLWithPath: out + ".report.json")))
     #expect(report.classNames == ["eight", "three"])
-    #expect(report.epochs.count == 20)
+    // The default: L-BFGS with λ = 1/400 until the gradient is below 1e-4 (14 iterations here), the last iterate kept.
+    #expect(report.options.optimizer == "lbfgs" && report.options.weightDecay == 1.0 / 400 && report.options.epochs == 100)
+    #expect(report.stopReason?.hasPrefix("converged after") == true, "\(report.stopReason ?? "no stop reason")")
+    #expect(report.epochs.count < 100 && report.bestEpoch == report.epochs.count)
     #expect(report.validationFiles.count == 100)
     #expect(report.featuresFromCache == 0)
     let svg = try String(contentsOfFile: out + ".report.svg", encoding: .utf8)
@@ -242,6 +249,50 @@ func badTrainingInputsGetOneClearLine(_ case_: String) throws {
     let a = try JSONDecoder().decode(Report.self, from: Data(contentsOf: URL(fileURLWithPath: whole + ".report.json")))
     let b = try JSONDecoder().decode(Report.self, from: Data(contentsOf: URL(fileURLWithPath: out + ".report.json")))
     #expect(a.epochs.map(\.trainLoss) == b.epochs.map(\.trainLoss))
+}
+
+/// The head's optimizer: L-BFGS for a linear head; Adam with a hidden layer or dropout, or
+/// when an option only a first-order optimizer has is given (so older command lines keep
+/// their meaning); --optimizer lbfgs with such an option or a hidden layer is refused before
+/// any work, in one line.
+@Test func theDefaultOptimizerIsLBFGSForALinearHeadAndFirstOrderOptionsPickAdam() throws {
+    let dir = try tempFolder("train-optimizer")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let data = try smallDigits(in: dir)
+    let model = try Fixtures.realModel(.efficientNetLite0).path
+    let cache = dir.appendingPathComponent("cache").path
+    let out = dir.appendingPathComponent("m.onnx").path
+    func report() throws -> Report { try JSONDecoder().decode(Report.self, from: Data(contentsOf: URL(fileURLWithPath: out + ".report.json"))) }
+
+    let plain = try runGraft(["train", model, data.path, "-o", out, "--cache-dir", cache, "--val-split", "0.34"], timeout: 300)
+    #expect(plain.status == 0, "stderr: \(plain.stderr)")
+    #expect(plain.stdout.contains("Training: L-BFGS on all 8 training rows, L2 λ 0.125 (1/n_train), at most 100 iterations"),
+            "stdout: \(plain.stdout)")
+    #expect(try report().options.optimizer == "lbfgs")
+    // Stopped after its second iteration and resumed, it writes the same model.
+    let whole = try Data(contentsOf: URL(fileURLWithPath: out))
+    try FileManager.default.removeItem(atPath: out)
+    let stopped = try runGraft(["train", model, data.path, "-o", out, "--cache-dir", cache, "--val-split", "0.34", "--stop-after-epoch", "2"],
+                               timeout: 300)
+    #expect(stopped.status == 130 && FileManager.default.fileExists(atPath: out + ".checkpoint"), "stderr: \(stopped.stderr)")
+    let resumed = try runGraft(["train", model, data.path, "-o", out, "--cache-dir", cache, "--val-split", "0.34", "--resume"], timeout: 300)
+    #expect(resumed.status == 0 && resumed.stdout.contains("Resuming from"), "stderr: \(resumed.stderr)")
+    #expect(try Data(contentsOf: URL(fileURLWithPath: out)) == whole, "resumed and uninterrupted models differ")
+
+    for (extra, optimizer, epochs) in [(["--lr", "0.001"], "adam", 20), (["--hidden", "4"], "adam", 20),
+                                       (["--optimizer", "sgd", "--epochs", "3"], "sgd", 3), (["--epochs", "7"], "lbfgs", 7)] {
+        let run = try runGraft(["train", model, data.path, "-o", out, "--cache-dir", cache, "--val-split", "0.34"] + extra, timeout: 300)
+        #expect(run.status == 0, "\(extra): \(run.stderr)")
+        let r = try report()
+        #expect(r.options.optimizer == optimizer && r.options.epochs == epochs, "\(extra): \(r.options)")
+        if optimizer != "lbfgs" { #expect(r.options.weightDecay == 0, "\(extra)") }
+    }
+
+    for (extra, flag) in [(["--optimizer", "lbfgs", "--lr", "0.1"], "--lr"), (["--optimizer", "lbfgs", "--hidden", "4"], "--hidden"),
+                          (["--optimizer", "lbfgs", "--batch-size", "4"], "--batch-size"), (["--optimizer", "newton"], "--optimizer")] {
+        let run = try runGraft(["train", model, data.path, "-o", out] + extra)
+        #expect(run.status != 0 && run.stderr.contains(flag), "\(extra): \(run.stderr)")
+    }
 }
 
 /// 6 images of 3 and 6 of 8 from digits-3v8 in `dir/data`.

@@ -126,7 +126,7 @@ private func blobsWithViews(_ n: Int, views: Int, width: Int = 6, seed: UInt64) 
 
 @Test func withoutViewsTrainingIsBitIdenticalToPlainFeatures() {
     var o = TrainingOptions()
-    o.epochs = 4; o.hidden = 5; o.dropout = 0.2; o.seed = 11; o.batchSize = 5
+    o.optimizer = .adam; o.epochs = 4; o.hidden = 5; o.dropout = 0.2; o.seed = 11; o.batchSize = 5
     let data = blobsWithViews(30, views: 2, seed: 1)
     let plain = LabeledFeatures(values: data.values, width: data.width, labels: data.labels)
     let noViews = LabeledFeatures(values: data.values, width: data.width, labels: data.labels, augmented: [], views: 0)
@@ -144,7 +144,7 @@ private func blobsWithViews(_ n: Int, views: Int, width: Int = 6, seed: UInt64) 
 
 @Test func theViewPickedPerEpochAndSampleIsSeededAndEveryViewIsUsed() throws {
     var o = TrainingOptions()
-    o.epochs = 6; o.seed = 3; o.batchSize = 8
+    o.optimizer = .adam; o.epochs = 6; o.seed = 3; o.batchSize = 8
     let train = blobsWithViews(40, views: 3, seed: 2), validation = blobsWithViews(10, views: 0, seed: 4)
     var picks: [[Int]] = []
     let a = Trainer.train(train, validation: validation, classes: 2, options: o, checkpoint: { picks.append($0.viewOf ?? []) })
@@ -165,7 +165,7 @@ private func blobsWithViews(_ n: Int, views: Int, width: Int = 6, seed: UInt64) 
 @Test(arguments: [2, 9, 13])
 func aRunWithViewsStoppedAndResumedFromItsCheckpointIsBitIdentical(stopAfterBatch: Int) throws {
     var o = TrainingOptions()
-    o.epochs = 4; o.seed = 7; o.batchSize = 6; o.hidden = 4; o.dropout = 0.1
+    o.optimizer = .adam; o.epochs = 4; o.seed = 7; o.batchSize = 6; o.hidden = 4; o.dropout = 0.1
     o.augmentation = Augmentation(); o.augmentViews = 2
     let train = blobsWithViews(25, views: 2, seed: 5)
     let whole = Trainer.train(train, validation: nil, classes: 2, options: o)
@@ -182,7 +182,7 @@ func aRunWithViewsStoppedAndResumedFromItsCheckpointIsBitIdentical(stopAfterBatc
 
 @Test func aCheckpointWrittenBeforeViewsExistedStillReads() throws {
     var o = TrainingOptions()
-    o.epochs = 2
+    o.optimizer = .adam; o.epochs = 2
     let r = Trainer.train(blobsWithViews(10, views: 0, seed: 1), validation: nil, classes: 2, options: o, shouldStop: { true })
     let state = try #require(r.interruptedState)
     let saved = TrainingCheckpoint(modelDigest: "m", preprocessingDigest: "p", splitDigest: "s", classNames: ["a", "b"], options: o, state: state)

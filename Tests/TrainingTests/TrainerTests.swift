@@ -16,7 +16,7 @@ private func blobs(_ n: Int, classes: Int = 2, width: Int = 8, seed: UInt64, spr
 
 @Test func aSeedMakesRunsBitIdentical() {
     var o = TrainingOptions()
-    o.epochs = 5; o.hidden = 6; o.dropout = 0.3; o.seed = 42; o.batchSize = 7
+    o.optimizer = .adam; o.epochs = 5; o.hidden = 6; o.dropout = 0.3; o.seed = 42; o.batchSize = 7
     let a = Trainer.train(blobs(60, seed: 1), validation: blobs(20, seed: 2), classes: 2, options: o)
     let b = Trainer.train(blobs(60, seed: 1), validation: blobs(20, seed: 2), classes: 2, options: o)
     #expect(a.head == b.head)
@@ -26,7 +26,7 @@ private func blobs(_ n: Int, classes: Int = 2, width: Int = 8, seed: UInt64, spr
     #expect(a.head != c.head)
 }
 
-@Test(arguments: [OptimizerKind.adam, .adamw, .sgd])
+@Test(arguments: [OptimizerKind.lbfgs, .adam, .adamw, .sgd])
 func everyOptimizerLearnsSeparableBlobs(optimizer: OptimizerKind) {
     var o = TrainingOptions()
     o.epochs = 30; o.optimizer = optimizer; o.learningRate = optimizer == .sgd ? 0.05 : 0.01
@@ -47,7 +47,7 @@ func everyOptimizerLearnsSeparableBlobs(optimizer: OptimizerKind) {
 @Test func earlyStoppingRestoresTheBestEpoch() {
     // Overlapping classes with a big rate: validation loss bottoms out early.
     var o = TrainingOptions()
-    o.epochs = 200; o.learningRate = 0.05; o.patience = 3; o.hidden = 16
+    o.optimizer = .adam; o.epochs = 200; o.learningRate = 0.05; o.patience = 3; o.hidden = 16
     let r = Trainer.train(blobs(40, seed: 7, spread: 3), validation: blobs(40, seed: 8, spread: 3), classes: 2, options: o)
     #expect(r.stopReason?.contains("early stop") == true)
     #expect(r.history.count < 200)

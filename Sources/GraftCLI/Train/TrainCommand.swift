@@ -26,14 +26,20 @@ struct Train: ParsableCommand {
     @Argument(help: "The image folder: one subfolder per class, or train/ + val/.") var data: String
     @Option(name: .shortAndLong, help: "Where to write the trained model (.onnx or Keras .h5).") var output: String
 
-    @Option(help: "Passes over the training images.") var epochs = 20
-    @Option(help: "Images per optimizer step.") var batchSize = 32
+    @Option(help: "Passes over the training images (lbfgs: the most iterations, one per epoch; default 20, lbfgs 100).")
+    var epochs: Int?
+    @Option(help: "Images per optimizer step (adam, adamw, sgd; default 32).") var batchSize: Int?
     // 1e-2, not Keras' 1e-3: a head on frozen features tolerates it, and 20 epochs at 1e-3
     // underfit (digits-3v8: 0.95 validation accuracy at 1e-3, 0.99 at 1e-2, as LogisticRegression).
-    @Option(help: "Learning rate.") var lr = 1e-2
-    @Option(help: "adam, adamw or sgd (with momentum).") var optimizer = "adam"
-    @Option(help: "SGD momentum.") var momentum = 0.9
-    @Option(help: "Weight decay (L2 for adam/sgd, decoupled for adamw).") var weightDecay = 0.0
+    @Option(help: "Learning rate (adam, adamw, sgd; default 0.01).") var lr: Double?
+    @Option(help: """
+        lbfgs (full batch, a linear head), adam, adamw or sgd (with momentum). Default: lbfgs, or adam with \
+        --hidden, --dropout, or any of --lr, --batch-size, --momentum, --schedule, --warmup, --step-epochs.
+        """)
+    var optimizer: String?
+    @Option(help: "SGD momentum (default 0.9).") var momentum: Double?
+    @Option(help: "L2 strength λ: (λ/2)·‖W‖² on the mean loss (decoupled for adamw). Default: 1/n_train with lbfgs, else 0.")
+    var weightDecay: Double?
     @Option(help: "Fraction of each class held out for validation (ignored with train/ + val/).") var valSplit = 0.2
     @Option(help: "Seed of the split, the initial weights, the shuffles and dropout.") var seed: UInt64 = 0
     @Option(help: "Units of an extra Dense + ReLU layer.") var hidden: Int?
@@ -41,9 +47,9 @@ struct Train: ParsableCommand {
     @Flag(help: "Two classes: a 2-way softmax instead of one sigmoid unit.") var softmax = false
     @Option(help: "Label smoothing ε in [0, 1).") var labelSmoothing = 0.0
     @Option(help: "'balanced' weighs each class by n / (K · n_class).") var classWeights: String?
-    @Option(help: "Learning-rate schedule: constant, cosine or step.") var schedule = "constant"
-    @Option(help: "Epochs of linear learning-rate warm-up.") var warmup = 0
-    @Option(help: "With --schedule step: epochs between steps (× 0.1).") var stepEpochs = 10
+    @Option(help: "Learning-rate schedule: constant, cosine or step (default constant).") var schedule: String?
+    @Option(help: "Epochs of linear learning-rate warm-up (default 0).") var warmup: Int?
+    @Option(help: "With --schedule step: epochs between steps (× 0.1; default 10).") var stepEpochs: Int?
     @Option(help: "Stop after this many epochs without a better validation loss (best weights restored).") var patience: Int?
     @Option(help: "Two classes: choose the decision threshold on validation: f1, precision=P or recall=R.") var thresholdFor: String?
     @Option(help: "Preprocessing preset or keys (when the model file and catalog have none).") var preprocess: String?
@@ -70,12 +76,40 @@ struct Train: ParsableCommand {
     // A testing hook: stop as Ctrl-C would, after this epoch's checkpoint.
     @Option(help: .hidden) var stopAfterEpoch: Int?
 
+    /// The first-order options given on the command line (they have no meaning for lbfgs).
+    var firstOrderFlags: [String] {
+        [("--lr", lr != nil), ("--batch-size", batchSize != nil), ("--momentum", momentum != nil),
+         ("--schedule", schedule != nil), ("--warmup", warmup != nil), ("--step-epochs", stepEpochs != nil)]
+            .filter(\.1).map(\.0)
+    }
+
+    /// `--optimizer`, or the default: lbfgs for a linear head unless a first-order option is given.
+    var optimizerKind: OptimizerKind {
+        if let optimizer, let kind = OptimizerKind(rawValue: optimizer) { return kind }
+        return hidden == nil && dropout == 0 && firstOrderFlags.isEmpty ? .lbfgs : .adam
+    }
+
     func validate() throws {
-        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
-        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
-        guard lr > 0, lr.isFinite else { throw ValidationError("--lr must be positive") }
-        guard OptimizerKind(rawValue: optimizer) != nil else { throw ValidationError("--optimizer must be adam, adamw or sgd") }
-        guard LearningRateSchedule.Kind(rawValue: schedule) != nil else { throw ValidationError("--schedule must be constant, cosine or step") }
+        if let epochs { guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") } }
+        if let batchSize { guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") } }
+        if let lr { guard lr > 0, lr.isFinite else { throw ValidationError("--lr must be positive") } }
+        if let optimizer, OptimizerKind(rawValue: optimizer) == nil {
+            throw ValidationError("--optimizer must be lbfgs, adam, adamw or sgd")
+        }
+        if let weightDecay { guard weightDecay >= 0, weightDecay.isFinite else { throw ValidationError("--weight-decay must be at least 0") } }
+        if let schedule, LearningRateSchedule.Kind(rawValue: schedule) == nil {
+            throw ValidationError("--schedule must be constant, cosine or step")
+        }
+        if optimizerKind == .lbfgs {
+            if hidden != nil || dropout > 0 {
+                throw ValidationError("--optimizer lbfgs trains a linear head; --hidden and --dropout need adam, adamw or sgd")
+            }
+            // Fine-tuning (Adam through the blocks) uses --batch-size, --momentum, --schedule and --step-epochs.
+            let fineTuning = fineTuneBlocks != nil || fineTuneStages != nil
+            if let flag = firstOrderFlags.first(where: { !fineTuning || $0 == "--lr" || $0 == "--warmup" }) {
+                throw ValidationError("\(flag) is for adam, adamw and sgd; lbfgs has no learning rate or mini-batches")
+            }
+        }
         guard (0..<1).contains(valSplit) else { throw ValidationError("--val-split must be in [0, 1)") }
         guard (0..<1).contains(dropout) else { throw ValidationError("--dropout must be in [0, 1)") }
         guard (0..<1).contains(labelSmoothing) else { throw ValidationError("--label-smoothing must be in [0, 1)") }
@@ -103,9 +137,16 @@ struct Train: ParsableCommand {
         let input = try ModelInput(graph: graph, option: preprocess)
         let folder = try ImageFolder(scanning: URL(fileURLWithPath: data))
         var options = TrainingOptions()
-        options.epochs = epochs; options.batchSize = batchSize; options.learningRate = lr
-        options.optimizer = OptimizerKind(rawValue: optimizer)!; options.momentum = momentum; options.weightDecay = weightDecay
-        options.schedule = LearningRateSchedule.Kind(rawValue: schedule)!; options.warmupEpochs = warmup; options.stepEpochs = stepEpochs
+        options.optimizer = optimizerKind
+        options.epochs = epochs
+        options.epochs = options.maxEpochs  // recorded in the report and the checkpoint
+        if let batchSize { options.batchSize = batchSize }
+        if let lr { options.learningRate = lr }
+        if let momentum { options.momentum = momentum }
+        options.weightDecay = weightDecay
+        if let schedule { options.schedule = LearningRateSchedule.Kind(rawValue: schedule)! }
+        if let warmup { options.warmupEpochs = warmup }
+        if let stepEpochs { options.stepEpochs = stepEpochs }
         options.labelSmoothing = labelSmoothing; options.balancedClassWeights = classWeights == "balanced"
         options.patience = patience; options.hidden = hidden; options.dropout = dropout; options.softmax = softmax; options.seed = seed
         let views = augment ? augmentViews ?? 4 : 0
@@ -168,6 +209,14 @@ struct Train: ParsableCommand {
         }
         var trainSet = matrix(trainIdx), valSet = matrix(valIdx)
         print("Split: \(trainSet.count) train, \(valSet.count) validation (seed \(seed))")
+        // The report and the checkpoint record the L2 strength the run used.
+        options.weightDecay = options.resolvedWeightDecay(trainCount: trainSet.count)
+        let l2 = String(format: "%.3g", options.weightDecay!)
+        print(options.optimizer == .lbfgs
+              ? "Training: L-BFGS on all \(trainSet.count * (views + 1)) training rows, L2 λ \(l2)"
+                + (weightDecay == nil ? " (1/n_train)" : "") + ", at most \(options.maxEpochs) iterations"
+              : "Training: \(options.optimizer.rawValue), lr \(options.learningRate), batch \(options.batchSize), "
+                + "weight decay \(l2), \(options.maxEpochs) epochs")
 
         // Augmented views of the training images only; their plain rows are the ones above.
         var featureSeconds = extracted.seconds
@@ -225,10 +274,16 @@ struct Train: ParsableCommand {
         do {
             defer { InterruptFlag.uninstall() }
             var warned = false
+            // At most one checkpoint a second (any epoch's state resumes to the same bits): an
+            // epoch on cached features takes milliseconds, writing the state tens to hundreds.
+            // Ctrl-C and --stop-after-epoch write the state they stop at, below.
+            var lastWrite = Date()
             result = Trainer.train(trainSet, validation: valSet.count > 0 ? valSet : nil, classes: classes.count, options: options,
                                        resume: resumeState,
                                        shouldStop: { InterruptFlag.isRaised || stopAfterEpoch.map { epochsSeen >= $0 } ?? false },
                                        checkpoint: { state in
+                                           guard Date().timeIntervalSince(lastWrite) >= TrainingCheckpoint.interval else { return }
+                                           lastWrite = Date()
                                            do { try checkpoint(state).write(to: checkpointURL) } catch where !warned {
                                                warned = true
                                                FileHandle.standardError.write(Data("graft: cannot write the checkpoint \(checkpointURL.path): \(error)\n".utf8))
@@ -246,7 +301,7 @@ struct Train: ParsableCommand {
                   + (rerun + ["--resume"]).joined(separator: " "))
             throw ExitCode(130)
         }
-        if let reason = result.stopReason {
+        if let reason = result.stopReason, !result.converged {
             FileHandle.standardError.write(Data("graft: \(reason)\n".utf8))
         }
         var head = result.head
@@ -363,7 +418,8 @@ struct Train: ParsableCommand {
     }
 
     private func printEpoch(_ e: EpochRecord, prefix: String = "") {
-        var line = prefix + String(format: "epoch %3d  lr %.2e  loss %.4f  acc %.4f", e.epoch, e.learningRate, e.trainLoss, e.trainAccuracy)
+        var line = prefix + String(format: "epoch %3d  ", e.epoch) + (e.learningRate > 0 ? String(format: "lr %.2e  ", e.learningRate) : "")
+            + String(format: "loss %.4f  acc %.4f", e.trainLoss, e.trainAccuracy)
         if let vl = e.validationLoss, let va = e.validationAccuracy { line += String(format: "  val_loss %.4f  val_acc %.4f", vl, va) }
         print(line)
     }

@@ -86,7 +86,9 @@ struct Stage {
         let schedule = LearningRateSchedule(training.schedule, base: options.learningRate, totalSteps: stepsPerEpoch * options.epochs,
                                             stepEvery: training.stepEpochs * stepsPerEpoch, gamma: training.stepGamma)
         let classWeights = training.balancedClassWeights ? Loss.balancedClassWeights(labels: trainLabels, classes: classes) : nil
-        var optimizer = Optimizer(training.optimizer, momentum: training.momentum, weightDecay: training.weightDecay)
+        // L-BFGS trains the linear head on cached features only; through the blocks it is Adam.
+        var optimizer = Optimizer(training.optimizer == .lbfgs ? .adam : training.optimizer, momentum: training.momentum,
+                                  weightDecay: training.weightDecay ?? 0)
         let hasValidation = !data.validation.isEmpty
 
         func monitoredLoss() throws -> (loss: Double, accuracy: Double?) {
