@@ -57,7 +57,7 @@ let package = Package(
         .executableTarget(name: "LoadBenchmark", dependencies: ["ONNXFormat", "KerasFormat"],
                           path: "Benchmarks/LoadBenchmark"),
 
-        .target(name: "TestSupport", dependencies: ["GraphIR"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["GraphIR", "TensorCore"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
         .testTarget(name: "GraphIRTests", dependencies: ["GraphIR", "TestSupport"]),
         .testTarget(name: "SurgeryTests", dependencies: ["Surgery", "Runtime", "ONNXFormat", "KerasFormat", "TestSupport"]),

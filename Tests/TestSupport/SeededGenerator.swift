@@ -1,16 +1,13 @@
-/// SplitMix64: a deterministic random source, so "random" test inputs are the same every run.
+import TensorCore
+
+/// TensorCore's `SplitMix64` as a `RandomNumberGenerator`, so "random" test inputs are the
+/// same every run and come from the same stream the library uses.
 public struct SeededGenerator: RandomNumberGenerator {
-    public var state: UInt64
+    private var source: SplitMix64
 
-    public init(seed: UInt64) { state = seed }
+    public init(seed: UInt64) { source = SplitMix64(seed: seed) }
 
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    public mutating func next() -> UInt64 { source.next() }
 
     /// `count` bytes from a generator seeded with `seed`.
     public static func bytes(_ count: Int, seed: UInt64) -> [UInt8] {
