@@ -27,9 +27,22 @@ struct Graft: ParsableCommand {
                 || String(reflecting: type(of: error)).hasPrefix("ArgumentParser.") {
                 exit(withError: error)
             }
-            let line = String(describing: error).split(separator: "\n").joined(separator: "; ")
-            FileHandle.standardError.write(Data("graft: error: \(line)\n".utf8))
+            FileHandle.standardError.write(Data("graft: error: \(oneLine(String(describing: error)))\n".utf8))
             Foundation.exit(1)
         }
+    }
+
+    /// A multi-line message as the one line every error gets: "cannot rebuild 2 layers:\n  - a\n  - b\nUse c"
+    /// becomes "cannot rebuild 2 layers: a; b; Use c".
+    static func oneLine(_ message: String) -> String {
+        var line = ""
+        for piece in message.split(separator: "\n") {
+            var text = piece.trimmingCharacters(in: .whitespaces)
+            if text.hasPrefix("- ") { text.removeFirst(2) }
+            guard !text.isEmpty else { continue }
+            if !line.isEmpty { line += line.hasSuffix(":") ? " " : "; " }
+            line += text
+        }
+        return line
     }
 }

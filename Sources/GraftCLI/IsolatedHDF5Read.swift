@@ -18,41 +18,45 @@ enum IsolatedHDF5Read {
         ProcessInfo.processInfo.environment["GRAFT_READ_TIMEOUT"].flatMap(TimeInterval.init) ?? 120
     }
 
+    static func timedOut(_ path: String, after seconds: TimeInterval) -> CLIError {
+        .readerCrashed(path: path, how: "did not finish within \(String(format: "%g", seconds)) s (GRAFT_READ_TIMEOUT sets the limit)")
+    }
+
     /// Throws `CLIError.readerCrashed` when reading `url` (with `config`) kills or hangs the child.
     static func probe(_ url: URL, config: URL?, listOnly: Bool) throws(CLIError) {
         guard ProcessInfo.processInfo.environment["GRAFT_PROBE_CHILD"] == nil else { return }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/proc/self/exe")
-        process.arguments = [ProbeKerasFile.configuration.commandName!, url.path]
-            + (config.map { ["--config", $0.path] } ?? []) + (listOnly ? ["--list-only"] : [])
         var environment = ProcessInfo.processInfo.environment
         environment["GRAFT_PROBE_CHILD"] = "1"
         // The child's crash report would only be noise on the user's terminal.
         environment["SWIFT_BACKTRACE"] = "enable=no"
-        process.environment = environment
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        let finished = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in finished.signal() }
-        do { try process.run() } catch {
-            // Without a child there is no isolation, but the file may still be fine: read it in process.
+        let arguments = [ProbeKerasFile.configuration.commandName!, url.path]
+            + (config.map { ["--config", $0.path] } ?? []) + (listOnly ? ["--list-only"] : [])
+        guard let child = ChildProcess.spawn(executablePath, arguments: arguments, environment: environment) else {
+            // Without a child there is no isolation, but the file may still be fine: the
+            // parent reads it in process, under `ReadWatchdog`.
             return
         }
         let timeout = Self.timeout
-        if finished.wait(timeout: .now() + timeout) == .timedOut {
-            // SIGKILL: a child stuck inside libhdf5 does not always act on SIGTERM.
-            kill(process.processIdentifier, SIGKILL)
-            finished.wait()
-            throw .readerCrashed(path: url.path, how: "did not finish within \(Int(timeout)) s")
+        switch child.wait(seconds: timeout) {
+        case .timedOut:
+            throw timedOut(url.path, after: timeout)
+        case let .signalled(signal):
+            throw .readerCrashed(path: url.path, how: "crashed (\(signalName(signal)))")
+        case .exited(0):
+            return
+        case let .exited(status):
+            // The probe exits 0 whatever the file holds; another status is a runtime that caught
+            // the crash itself (AddressSanitizer exits 1 after its report).
+            throw .readerCrashed(path: url.path, how: "crashed (exit status \(status))")
         }
-        if process.terminationReason == .uncaughtSignal {
-            throw .readerCrashed(path: url.path, how: "crashed (\(signalName(process.terminationStatus)))")
-        }
-        // The probe exits 0 whatever the file holds; another status is a runtime that caught
-        // the crash itself (AddressSanitizer exits 1 after its report).
-        if process.terminationStatus != 0 {
-            throw .readerCrashed(path: url.path, how: "crashed (exit status \(process.terminationStatus))")
-        }
+    }
+
+    /// This executable's own path (the link /proc/self/exe resolved), for the child to run.
+    static var executablePath: String {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        guard count > 0 else { return CommandLine.arguments[0] }
+        return String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     static func signalName(_ signal: Int32) -> String {

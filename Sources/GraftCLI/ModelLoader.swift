@@ -32,13 +32,11 @@ enum ModelLoader {
             graph = try ONNXImporter.load(url: url)
         case .kerasH5, .kerasZip:
             if isolated { try IsolatedHDF5Read.probe(url, config: config.map { URL(fileURLWithPath: $0) }, listOnly: false) }
-            graph = try MemoryBudget.limited(forFile: url) {
-                try KerasImporter.load(url: url, config: config.map { URL(fileURLWithPath: $0) })
-            }
+            graph = try readHDF5(url) { try KerasImporter.load(url: url, config: config.map { URL(fileURLWithPath: $0) }) }
         case .kerasWeights:
             guard let config else { throw CLIError.weightsNeedConfig(path: path) }
             try IsolatedHDF5Read.probe(url, config: URL(fileURLWithPath: config), listOnly: false)
-            graph = try MemoryBudget.limited(forFile: url) { try KerasImporter.load(url: url, config: URL(fileURLWithPath: config)) }
+            graph = try readHDF5(url) { try KerasImporter.load(url: url, config: URL(fileURLWithPath: config)) }
         }
         do {
             try graph.sortTopologically()
@@ -68,8 +66,13 @@ enum ModelLoader {
         case .onnx: return try ONNXImporter.listWeights(url: url)
         case .kerasH5, .kerasZip, .kerasWeights:
             try IsolatedHDF5Read.probe(url, config: nil, listOnly: true)
-            return try MemoryBudget.limited(forFile: url) { try KerasImporter.listWeights(url: url) }
+            return try readHDF5(url) { try KerasImporter.listWeights(url: url) }
         }
+    }
+
+    /// An in-process HDF5 read: its memory capped (`MemoryBudget`), its time bounded (`ReadWatchdog`).
+    private static func readHDF5<T>(_ url: URL, _ body: () throws -> T) throws -> T {
+        try ReadWatchdog.limit(url) { try MemoryBudget.limited(forFile: url, body) }
     }
 
     private static func existingFile(_ path: String) throws(CLIError) -> URL {

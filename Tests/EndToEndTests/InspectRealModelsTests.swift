@@ -91,6 +91,8 @@ private func inspect(_ model: RealModel) throws -> Summary {
     #expect(run.stderrLines.count == 1)
     #expect(run.stderr.contains("KerasLayer"))
     #expect(run.stderr.contains("keras_layer"))
+    // The multi-line message folds into a readable line: no ":;", no list markers.
+    #expect(run.stderr.contains("cannot rebuild 1 layer(s): keras_layer (KerasLayer): a TensorFlow Hub layer"), "\(run.stderr)")
 
     let listed = try runGraft(["inspect", "--weights", "--json", path])
     #expect(listed.status == 0, "stderr: \(listed.stderr)")
