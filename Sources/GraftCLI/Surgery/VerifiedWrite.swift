@@ -28,4 +28,26 @@ enum VerifiedWrite {
             throw CLIError.writtenModelDiffers(path: path, summary: check.summary, divergence: divergence?.description)
         }
     }
+
+    /// Writes `graph`, reads the file back and hands the graph read to `check`, which throws when
+    /// the file does not compute what it should: for `graft train`, that the file reproduces the
+    /// trained head on real images — one run of the model instead of `OutputCheck`'s two. A file
+    /// that cannot be read back or fails the check is removed.
+    static func write(_ graph: Graph, to path: String, checkedBy check: (Graph) throws -> Void) throws {
+        try ModelWriter.write(graph, to: path)
+        print("Wrote \(path)")
+        let written: Graph
+        do {
+            written = try ModelLoader.load(path, isolated: false)
+        } catch {
+            try? FileManager.default.removeItem(atPath: path)
+            throw CLIError.writtenModelUnreadable(path: path, reason: String(describing: error))
+        }
+        do {
+            try check(written)
+        } catch {
+            try? FileManager.default.removeItem(atPath: path)
+            throw error
+        }
+    }
 }

@@ -371,17 +371,22 @@ struct Train: ParsableCommand {
         if let threshold { exported.metadata.properties[HeadMetadataKeys.threshold] = String(threshold) }
         exported.metadata.properties["graft.trained_on"] = URL(fileURLWithPath: data).lastPathComponent
 
-        // The exported graph must compute what was evaluated: check on a few validation images.
+        // The written file must compute what was evaluated: read it back and check it on a few
+        // validation images, with the input it declares, as `graft predict` will run it.
         let probe = Array((valIdx.isEmpty ? trainIdx : valIdx).prefix(8))
         let probeSet = valIdx.isEmpty ? trainSet : valSet  // its rows follow valIdx / trainIdx
         let want = head.probabilities(Array(probeSet.values[..<(probe.count * probeSet.width)]), rows: probe.count)
-        let got = try ExportedHeadCheck.probabilities(exported, input: input, urls: probe.map { all[$0].url })
-        let delta = zip(want, got).map { abs($0 - $1) }.max() ?? 0
-        print(String(format: "Check: the exported graph reproduces the trained head on %d images (largest |Δp| %.2e)", probe.count, delta))
-        guard delta < 1e-3 else {
-            throw CLIError.verificationFailed(String(format: "the exported graph's probabilities differ from the trained head's by %.3g", delta))
+        try VerifiedWrite.write(exported, to: output) { written in
+            let writtenInput = try ModelInput(graph: written, option: preprocess)
+            let got = try ExportedHeadCheck.probabilities(written, input: writtenInput, urls: probe.map { all[$0].url })
+            let delta = zip(want, got).map { abs($0 - $1) }.max() ?? .infinity
+            print(String(format: "Check: the written model reproduces the trained head on %d images (largest |Δp| %.2e)", probe.count, delta))
+            guard got.count == want.count, delta < 1e-3 else {
+                let divergence = (try? OutputCheck.compare(exported, written)).map { "; the file against the graph written: \($0.summary)" }
+                throw CLIError.verificationFailed(String(format: "the written model's probabilities differ from the trained head's by %.3g", delta)
+                                                  + (divergence ?? ""))
+            }
         }
-        try VerifiedWrite.write(exported, to: output, expected: exported, verify: true)
         try? FileManager.default.removeItem(at: checkpointURL)
 
         let headText = describe(head, classes: classes.count)
