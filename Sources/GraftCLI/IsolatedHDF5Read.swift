@@ -83,9 +83,11 @@ struct ProbeKerasFile: ParsableCommand {
     @Flag var listOnly = false
 
     func run() {
+        // Exactly the read the parent will do next (`ModelLoader.weights` or `.load`), no more.
         let url = URL(fileURLWithPath: file)
-        _ = try? MemoryBudget.limited(forFile: url) { try KerasImporter.listWeights(url: url) }
-        if !listOnly {
+        if listOnly {
+            _ = try? MemoryBudget.limited(forFile: url) { try KerasImporter.listWeights(url: url) }
+        } else {
             _ = try? MemoryBudget.limited(forFile: url) {
                 try KerasImporter.load(url: url, config: config.map { URL(fileURLWithPath: $0) })
             }

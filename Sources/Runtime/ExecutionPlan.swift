@@ -88,9 +88,8 @@ public final class ExecutionPlan: @unchecked Sendable {
         if let done = staged[key] { return done }
         var result: Staged? = nil
         if let split = StageSplit.find(graph, batch1: one) {
-            let prefix = try (0..<Parallel.machineCores).map { _ in
-                try Parallel.serially { try CompiledPlan(graph: split.prefix, inputShapes: one, weights: weights) }
-            }
+            let batch1 = one
+            let prefix = try perCorePlans { try CompiledPlan(graph: split.prefix, inputShapes: batch1, weights: self.weights) }
             result = Staged(split: split, prefix: prefix, suffix: [:])
         }
         staged[key] = result
@@ -110,9 +109,8 @@ public final class ExecutionPlan: @unchecked Sendable {
         for g in groups where plans.suffix[g.count] == nil {
             var shapes = [split.cut: [g.count] + split.cutShape.dropFirst()]
             for name in split.shapeInputs { shapes[name] = [g.count] + inputs[name]!.shape.dropFirst() }
-            plans.suffix[g.count] = try (0..<Parallel.machineCores).map { _ in
-                try Parallel.serially { try CompiledPlan(graph: split.suffix, inputShapes: shapes, weights: weights) }
-            }
+            let groupShapes = shapes
+            plans.suffix[g.count] = try perCorePlans { try CompiledPlan(graph: split.suffix, inputShapes: groupShapes, weights: self.weights) }
         }
         staged[key] = plans
         let flat = inputs.mapValues { $0.converted(to: .float32) }
@@ -148,6 +146,20 @@ public final class ExecutionPlan: @unchecked Sendable {
             }
         }
         return try stack(results, groups: groups, batch: batch)
+    }
+
+    /// One single-threaded plan per core, compiled on all cores at once (the second costs
+    /// little more than the first: packed weights are shared through `weights`).
+    private func perCorePlans(_ make: @escaping @Sendable () throws -> CompiledPlan) throws -> [CompiledPlan] {
+        let cores = Parallel.machineCores
+        let slots = UnsafeMutableBufferPointer<Result<CompiledPlan, Error>?>.allocate(capacity: cores)
+        slots.initialize(repeating: nil)
+        defer { slots.deinitialize(); slots.deallocate() }
+        let box = UncheckedSlots(slots)
+        DispatchQueue.concurrentPerform(iterations: cores) { core in
+            box.slots[core] = Result { try Parallel.serially(make) }
+        }
+        return try slots.map { try $0!.get() }
     }
 
     /// Concatenates the per-group outputs along the batch axis.
@@ -191,9 +203,8 @@ public final class ExecutionPlan: @unchecked Sendable {
         if let plans = perGroupPlans[size] { return plans }
         var group = shapes
         for input in graph.inputs { group[input.name]![0] = size }
-        let plans = try (0..<Parallel.machineCores).map { _ in
-            try Parallel.serially { try CompiledPlan(graph: graph, inputShapes: group, weights: weights) }
-        }
+        let groupShapes = group
+        let plans = try perCorePlans { try CompiledPlan(graph: self.graph, inputShapes: groupShapes, weights: self.weights) }
         perGroupPlans[size] = plans
         return plans
     }
@@ -458,4 +469,10 @@ final class CompiledPlan {
         }
         return result
     }
+}
+
+/// Slots that concurrent workers fill, each only its own index.
+private struct UncheckedSlots<T>: @unchecked Sendable {
+    let slots: UnsafeMutableBufferPointer<T>
+    init(_ slots: UnsafeMutableBufferPointer<T>) { self.slots = slots }
 }

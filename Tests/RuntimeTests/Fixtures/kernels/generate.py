@@ -126,6 +126,10 @@ def main():
     onnx.save(model, os.path.join(HERE, "direct_conv_hardswish.onnx"))
     np.save(os.path.join(HERE, "direct_conv_hardswish.x.npy"), x)
     np.save(os.path.join(HERE, "direct_conv_hardswish.y.npy"), y.astype(np.float32))
+    # 1x1 convolutions whose GEMM is split into OpenBLAS small-kernel pieces (`BLAS.smallPieces`):
+    # 32x32 pixels by [144 -> 24] in row pieces, 5x5 pixels by [640 -> 128] in column pieces.
+    case("pointwise_split_rows", "Conv", r(1, 144, 32, 32), [("w", r(24, 144, 1, 1)), ("b", r(24))], ["w", "b"])
+    case("pointwise_split_columns", "Conv", r(1, 640, 5, 5), [("w", r(128, 640, 1, 1))], ["w"])
 
 
 if __name__ == "__main__":
