@@ -54,9 +54,17 @@ struct Conv2DKernel: Kernel {
         }
         // Chunks of about `chunkFloats` floats of columns or output (cache-sized), at least 64 rows.
         // Row split only when each core gets at least 64 rows; otherwise one chunk, split by channels.
+        // The chunk count is a multiple of the cores, so that each core gets as many rows.
         let cacheRows = max(64, Conv2DKernel.chunkFloats / max(k, g.outChannels))
-        let perCore = (g.outputPixels + Parallel.cores - 1) / Parallel.cores
-        chunkRows = perCore >= 64 ? min(cacheRows, perCore) : g.outputPixels
+        let cores = Parallel.cores
+        let perCore = (g.outputPixels + cores - 1) / cores
+        if perCore >= 64 {
+            let chunks = (g.outputPixels + min(cacheRows, perCore) - 1) / min(cacheRows, perCore)
+            let balanced = (chunks + cores - 1) / cores * cores
+            chunkRows = (g.outputPixels + balanced - 1) / balanced
+        } else {
+            chunkRows = g.outputPixels
+        }
         if !g.isPointwise { scratch.reserve(chunkRows * k * Parallel.cores) }
     }
 
