@@ -35,10 +35,12 @@ let package = Package(
             "GraphIR", "HDF5Support",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
-        .target(name: "Runtime", dependencies: ["GraphIR", "COpenBLAS"],
+        // OpenBLAS's sgemm as the runtime and Backprop call it (`BLAS.sgemm`).
+        .target(name: "LinearAlgebra", dependencies: ["COpenBLAS"]),
+        .target(name: "Runtime", dependencies: ["GraphIR", "LinearAlgebra"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked", "-Xcc", "-march=x86-64-v3"]), .swiftLanguageMode(.v5)]),
         // Forward and backward of a trainable trailing subgraph (fine-tuning the last blocks).
-        .target(name: "Backprop", dependencies: ["GraphIR", "TensorCore", "COpenBLAS", "Surgery"],
+        .target(name: "Backprop", dependencies: ["GraphIR", "TensorCore", "LinearAlgebra", "Surgery"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked", "-Xcc", "-march=x86-64-v3"]), .swiftLanguageMode(.v5)]),
         .target(name: "Training", dependencies: ["Runtime", "Backprop", "ImageData", "Surgery", "GraphIR", "HDF5Support", "COpenBLAS"]),
         .executableTarget(name: "InferenceBenchmark", dependencies: ["Runtime", "ONNXFormat", "KerasFormat", "Surgery"],
@@ -64,7 +66,7 @@ let package = Package(
         .testTarget(name: "ONNXFormatTests", dependencies: ["ONNXFormat", "TestSupport"]),
         .testTarget(name: "KerasFormatTests", dependencies: ["KerasFormat", "HDF5Support", "ONNXFormat", "Surgery", "TestSupport"]),
         .testTarget(name: "ImageDataTests", dependencies: ["ImageData", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "ONNXFormat", "KerasFormat", "TestSupport"],
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "LinearAlgebra", "ONNXFormat", "KerasFormat", "TestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "ONNXNodeTests", dependencies: ["ONNXFormat", "Runtime", "TestSupport"]),
         .testTarget(name: "BackpropTests", dependencies: ["Backprop", "Runtime", "Surgery", "ONNXFormat", "KerasFormat", "TestSupport"]),

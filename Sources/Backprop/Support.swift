@@ -1,6 +1,6 @@
-import COpenBLAS
 import Dispatch
 import Foundation
+import LinearAlgebra
 
 /// A reusable float buffer: grows when asked for more, never shrinks, so the
 /// activations of one batch size are allocated once and reused every step.
@@ -29,28 +29,7 @@ final class FloatBuffer {
     }
 }
 
-/// Row-major single-precision GEMM through OpenBLAS:
-/// `C[m, n] = alpha * op(A) @ op(B) + beta * C`, leading dimensions in elements.
-enum BLAS {
-    static func sgemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
-                      alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
-                      b: UnsafePointer<Float>, ldb: Int,
-                      beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
-        guard m > 0, n > 0 else { return }
-        if k == 0 {
-            for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
-            return
-        }
-        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
-    }
-
-    /// Keeps OpenBLAS single-threaded: its idle threads spin on `sched_yield` and fight the
-    /// dispatch workers for the cores (as in Runtime, Docs/runtime.md). `parallelSgemm` splits instead.
-    static func singleThreaded() {
-        if openblas_get_num_threads() != 1 { openblas_set_num_threads(1) }
-    }
-
+extension BLAS {
     /// `sgemm` with C split into one block per core (rows or columns, whichever is longer),
     /// each block one single-threaded OpenBLAS call on its own dispatch worker.
     static func parallelSgemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import GraphIR
+import LinearAlgebra
 import Surgery
 import TensorCore
 
@@ -247,7 +248,7 @@ public final class TrainableGraph {
             throw BackpropError("input \(input.shape) does not match the graph input '\(graph.inputs[0].name)' \(expected)")
         }
         engine.training = training
-        BLAS.singleThreaded()
+        BLAS.setThreads(1)
         let s = engine.slots[inputSlot]
         let input32 = input.converted(to: .float32)
         s.shape = input.shape
@@ -286,7 +287,7 @@ public final class TrainableGraph {
         guard outputGradient.shape == o.shape else {
             throw BackpropError("output gradient \(outputGradient.shape) does not match the output \(o.shape)")
         }
-        BLAS.singleThreaded()
+        BLAS.setThreads(1)
         for s in engine.slots where s.needsGrad {
             s.grad!.ensure(max(s.count, 1))
             s.gradFresh = true

@@ -1,5 +1,5 @@
 import Testing
-@testable import Runtime
+@testable import LinearAlgebra
 import TestSupport
 
 /// `BLAS.sgemm` splits thin products into pieces for OpenBLAS's small-matrix kernel;

@@ -1,4 +1,5 @@
 import GraphIR
+import LinearAlgebra
 
 /// 2-D convolution, channel-major (CNHW) in and out. Inputs: x, w (OIHW), bias (optional).
 ///

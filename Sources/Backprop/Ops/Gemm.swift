@@ -1,4 +1,5 @@
 import GraphIR
+import LinearAlgebra
 
 /// gemm (`alpha · op(A) · op(B) + beta · C`) and matMul (`A[..., M, K] · B[K, N]`, B 2-D),
 /// row-major. C broadcasts to `[M, N]` from `[]`, `[N]`, `[1, N]`, `[M, 1]` or `[M, N]`.

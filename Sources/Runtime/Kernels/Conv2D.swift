@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import LinearAlgebra
 
 /// 2-D convolution as GEMM over NHWC activations (any group count).
 ///

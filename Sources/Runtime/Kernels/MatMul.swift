@@ -1,3 +1,5 @@
+import LinearAlgebra
+
 /// NumPy `matmul` over row-major values through `cblas_sgemm`, one call per
 /// batch matrix (columns split over the cores, `BLAS.sgemmOnCores`). `a` is `[batch…, M, K]`, `b` `[batch…, K, N]`; a batch offset
 /// of 0 repeats a broadcast operand. Output `[batch…, M, N]`.

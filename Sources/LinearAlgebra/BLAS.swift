@@ -3,8 +3,10 @@ import Foundation
 
 /// Row-major single-precision GEMM through OpenBLAS:
 /// `C[m, n] = alpha * op(A) @ op(B) + beta * C`, with leading dimensions in elements.
-enum BLAS {
-    static func sgemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
+/// Shared by the runtime (forward) and Backprop (fine-tuning); each adds its own way of
+/// splitting a product over the cores.
+public enum BLAS {
+    public static func sgemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
                       alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
                       b: UnsafePointer<Float>, ldb: Int,
                       beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
@@ -43,7 +45,7 @@ enum BLAS {
     /// runs 10–35% faster — [25 × 960] · [960 × 160] 39.9 → 52.9 GMAC/s in 32-column
     /// pieces, [1820 × 144] · [144 × 24] 39.2 → 52.8 in 288-row pieces — and a wide one
     /// ([1820 × 96] · [96 × 576]) is no slower whole, so it is left whole.
-    static let smallProduct = Int(ProcessInfo.processInfo.environment["GRAFT_SMALL_GEMM"] ?? "") ?? 1_000_000
+    public static let smallProduct = Int(ProcessInfo.processInfo.environment["GRAFT_SMALL_GEMM"] ?? "") ?? 1_000_000
 
     /// Pieces of an `m × k` by `k × n` product that each fit `smallProduct`: whole rows in
     /// pieces of at least 64 rows, else pieces of at least 16 columns; nil when it fits
@@ -57,31 +59,10 @@ enum BLAS {
         return nil
     }
 
-    /// `sgemm` on the cores' own threads: OpenBLAS stays single-threaded and the output
-    /// columns are split over the cores (16-column boundaries) when the product is large
-    /// enough (`m * n * k >= 2^18`) to pay for it. OpenBLAS's own threads are not used:
-    /// waking them cost up to 2.4 ms for a 24k multiply-add classifier on a loaded machine,
-    /// and they spin on `sched_yield` while the conv kernels run.
-    static func sgemmOnCores(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
-                             alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
-                             b: UnsafePointer<Float>, ldb: Int,
-                             beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
-        setThreads(1)
-        let parts = m * n * k >= 1 << 18 && n >= 64 ? Parallel.cores : 1
-        if parts == 1 {
-            sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
-                  b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
-            return
-        }
-        Parallel.perform(parts) { part in
-            let lo = (n * part / parts) & ~15, hi = part == parts - 1 ? n : (n * (part + 1) / parts) & ~15
-            sgemm(transA: transA, transB: transB, m: m, n: hi - lo, k: k, alpha: alpha, a: a, lda: lda,
-                  b: transB ? b + lo * ldb : b + lo, ldb: ldb, beta: beta, c: c + lo, ldc: ldc)
-        }
-    }
-
     /// Threads OpenBLAS may use for the following calls (only calls OpenBLAS when it changes).
-    static func setThreads(_ n: Int) {
+    /// Graft keeps it at 1: OpenBLAS's idle threads spin on `sched_yield` and fight the
+    /// runtime's workers for the cores (`Docs/runtime.md`); callers split products themselves.
+    public static func setThreads(_ n: Int) {
         if currentThreads != n {
             openblas_set_num_threads(Int32(n))
             currentThreads = n
