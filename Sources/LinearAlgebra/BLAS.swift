@@ -7,9 +7,9 @@ import Foundation
 /// splitting a product over the cores.
 public enum BLAS {
     public static func sgemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
-                      alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
-                      b: UnsafePointer<Float>, ldb: Int,
-                      beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+                             alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
+                             b: UnsafePointer<Float>, ldb: Int,
+                             beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
         guard m > 0, n > 0 else { return }
         if k == 0 {
             // OpenBLAS leaves C untouched when k == 0; the contract is C = beta * C.

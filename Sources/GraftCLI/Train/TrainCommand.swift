@@ -382,7 +382,7 @@ struct Train: ParsableCommand {
             let delta = zip(want, got).map { abs($0 - $1) }.max() ?? .infinity
             print(String(format: "Check: the written model reproduces the trained head on %d images (largest |Δp| %.2e)", probe.count, delta))
             guard got.count == want.count, delta < 1e-3 else {
-                let divergence = (try? OutputCheck.compare(exported, written)).map { "; the file against the graph written: \($0.summary)" }
+                let divergence = (try? OutputCheck.compare(exported, written)).map { "; the file against the graph in memory: \($0.summary)" }
                 throw CLIError.verificationFailed(String(format: "the written model's probabilities differ from the trained head's by %.3g", delta)
                                                   + (divergence ?? ""))
             }
