@@ -8,24 +8,21 @@ import GraphIR
 /// which node first diverges (`FirstDivergence`).
 enum VerifiedWrite {
     static func write(_ graph: Graph, to path: String, expected: Graph, verify: Bool) throws {
-        try ModelWriter.write(graph, to: path)
-        print("Wrote \(path)")
-        guard verify else { return }
-        let check: OutputCheck
-        let written: Graph
-        do {
-            // The file was written by Graft a moment ago: no child-process read (saves ~0.1 s).
-            written = try ModelLoader.load(path, isolated: false)
-            check = try OutputCheck.compare(expected, written)
-        } catch {
-            try? FileManager.default.removeItem(atPath: path)
-            throw CLIError.writtenModelUnreadable(path: path, reason: String(describing: error))
+        guard verify else {
+            try ModelWriter.write(graph, to: path)
+            print("Wrote \(path)")
+            return
         }
-        print("Check: \(check.summary)")
-        guard check.isClose else {
-            let divergence = try? FirstDivergence.find(expected, written)
-            try? FileManager.default.removeItem(atPath: path)
-            throw CLIError.writtenModelDiffers(path: path, summary: check.summary, divergence: divergence?.description)
+        try write(graph, to: path) { written in
+            let check: OutputCheck
+            do { check = try OutputCheck.compare(expected, written) } catch {
+                throw CLIError.writtenModelUnreadable(path: path, reason: String(describing: error))
+            }
+            print("Check: \(check.summary)")
+            guard check.isClose else {
+                let divergence = try? FirstDivergence.find(expected, written)
+                throw CLIError.writtenModelDiffers(path: path, summary: check.summary, divergence: divergence?.description)
+            }
         }
     }
 
@@ -38,6 +35,7 @@ enum VerifiedWrite {
         print("Wrote \(path)")
         let written: Graph
         do {
+            // The file was written by Graft a moment ago: no child-process read (saves ~0.1 s).
             written = try ModelLoader.load(path, isolated: false)
         } catch {
             try? FileManager.default.removeItem(atPath: path)
