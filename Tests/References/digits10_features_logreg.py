@@ -21,11 +21,10 @@ import os
 import sys
 
 import numpy as np
-import onnx
-import onnxruntime as ort
 import sklearn
-from PIL import Image
 from sklearn.linear_model import LogisticRegression
+
+from efficientnet_lite_features import extract
 
 model_path, data_dir, out_dir = sys.argv[1:4]
 os.makedirs(out_dir, exist_ok=True)
@@ -37,19 +36,7 @@ for c, name in enumerate(classes):
     labels += [c] * len(files)
 labels = np.array(labels, dtype=np.int64)
 
-cut = "/Reshape_output_0"
-m = onnx.load(model_path)
-m.graph.output.append(onnx.helper.make_tensor_value_info(cut, onnx.TensorProto.FLOAT, None))
-options = ort.SessionOptions()
-options.intra_op_num_threads = 2
-session = ort.InferenceSession(m.SerializeToString(), options, providers=["CPUExecutionProvider"])
-input_name = session.get_inputs()[0].name
-rows = []
-for start in range(0, len(paths), 32):
-    batch = [(np.asarray(Image.open(p).convert("RGB").resize((224, 224), Image.BILINEAR), dtype=np.float32) - 127.0) / 128.0
-             for p in paths[start:start + 32]]
-    rows.append(session.run([cut], {input_name: np.stack(batch).transpose(0, 3, 1, 2)})[0].reshape(len(batch), -1))
-features = np.concatenate(rows).astype(np.float32)
+features = extract(model_path, "/Reshape_output_0", paths)
 
 rng = np.random.default_rng(0)
 train, validation = [], []
