@@ -53,7 +53,8 @@ let package = Package(
         .executableTarget(name: "BackpropBenchmark", dependencies: ["Backprop", "Surgery", "KerasFormat", "ONNXFormat"],
                           path: "Benchmarks/BackpropBenchmark"),
         // libFuzzer entry points (issue #7); scripts/fuzz.sh builds them instrumented and links libFuzzer.
-        .target(name: "GraftFuzz", dependencies: ["ONNXFormat", "KerasFormat", "ImageData"], path: "Fuzz/GraftFuzz"),
+        .target(name: "GraftFuzz", dependencies: ["ONNXFormat", "KerasFormat", "ImageData", "Surgery", "Runtime"],
+                path: "Fuzz/GraftFuzz"),
 
         // Benchmarks (no framework): run by the scripts in Benchmarks/, never by tests.
         .executableTarget(name: "LoadBenchmark", dependencies: ["ONNXFormat", "KerasFormat"],

@@ -36,10 +36,10 @@ enum CLIError: Error, CustomStringConvertible {
         case let .verificationFailed(summary):
             "the converted model does not compute what the original does (\(summary)); nothing was written — please report this model"
         case let .writtenModelDiffers(path, summary, divergence):
-            "\(path) does not compute what the model in memory does (\(summary)"
-                + (divergence.map { "; \($0)" } ?? "") + "); the file was removed — please report this model"
+            "the model written for \(path) does not compute what the model in memory does (\(summary)"
+                + (divergence.map { "; \($0)" } ?? "") + "); nothing was written — please report this model"
         case let .writtenModelUnreadable(path, reason):
-            "\(path) was written but cannot be read back (\(reason)); the file was removed"
+            "the model written for \(path) cannot be read back (\(reason)); nothing was written"
         case let .invalidOption(reason):
             reason
         case let .invalidModel(path, reason):

@@ -23,11 +23,12 @@ enum ModelLoader {
     /// The graph of `path`, topologically sorted, verified, with every value's type inferred,
     /// and graph inputs that fit in memory (`ActivationLimit`).
     /// HDF5 files are first read in a child process (`IsolatedHDF5Read`) unless `isolated`
-    /// is false: only for a file Graft itself has just written.
-    static func load(_ path: String, config: String? = nil, isolated: Bool = true) throws -> Graph {
+    /// is false: only for a file Graft itself has just written. `format` overrides the
+    /// extension's (a temporary file's name ends in `.tmp`).
+    static func load(_ path: String, config: String? = nil, format: ModelFormat? = nil, isolated: Bool = true) throws -> Graph {
         let url = try existingFile(path)
         var graph: Graph
-        switch try ModelFormat(path: path) {
+        switch try format ?? ModelFormat(path: path) {
         case .onnx:
             graph = try ONNXImporter.load(url: url)
         case .kerasH5, .kerasZip:

@@ -24,16 +24,22 @@ public enum AtomicFile {
     /// `url`. When `body` or the rename fails, the temporary file is removed
     /// and `url` is left as it was.
     public static func write(to url: URL, _ body: (URL) throws -> Void) throws {
+        try write(to: url, checkedBy: { _ in }, body, failure: { $0 })
+    }
+
+    /// `write(to:_:)` that runs `check` on the complete temporary file before the
+    /// rename, so a file that fails its check (or a kill during it) never reaches `url`.
+    /// Errors of `body` and of the rename pass through `failure` (to the writer's own
+    /// error type); the check's errors are thrown as they are.
+    public static func write(to url: URL, checkedBy check: (URL) throws -> Void, _ body: (URL) throws -> Void,
+                             failure wrap: (Error) -> Error) throws {
         removeStaleTemporaries(of: url)
         let temporary = url.deletingLastPathComponent().appendingPathComponent(
             ".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).\(UUID().uuidString).tmp")
-        do {
-            try body(temporary)
-            guard rename(temporary.path, url.path) == 0 else { throw failure(url, errno) }
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw error
-        }
+        defer { _ = unlink(temporary.path) }  // after a successful rename, nothing is there
+        do { try body(temporary) } catch { throw wrap(error) }
+        try check(temporary)
+        guard rename(temporary.path, url.path) == 0 else { throw wrap(failure(url, errno)) }
     }
 
     /// Removes `.<name>.<pid>.<uuid>.tmp` files of `url` (exactly that pattern) whose
@@ -53,7 +59,7 @@ public enum AtomicFile {
     }
 
     /// Creates `url` (which must not exist, not even as a symlink), writes `data` and syncs it to disk.
-    static func writeNew(_ data: Data, to url: URL) throws {
+    public static func writeNew(_ data: Data, to url: URL) throws {
         let fd = open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o666)
         guard fd >= 0 else { throw failure(url, errno) }
         defer { close(fd) }

@@ -11,8 +11,21 @@ import GraphIR
 /// chosen (`LoweredGraph`), and for all buffers and scratch once they are assigned
 /// (`CompiledPlan`); the CLI checks the graph inputs when it loads a model.
 public enum ActivationLimit {
-    /// Bytes of physical memory.
-    public static var maxBytes: Int { Int(clamping: ProcessInfo.processInfo.physicalMemory) }
+    /// Bytes of physical memory, or `GRAFT_ACTIVATION_LIMIT` bytes when that is set
+    /// (a container's memory limit, or the fuzzer's: `scripts/fuzz.sh`).
+    public static var maxBytes: Int { configured ?? Int(clamping: ProcessInfo.processInfo.physicalMemory) }
+
+    private static let configured: Int? = {
+        guard let text = ProcessInfo.processInfo.environment["GRAFT_ACTIVATION_LIMIT"], let limit = Int(text), limit > 0 else {
+            return nil
+        }
+        return limit
+    }()
+
+    /// Where `limit` comes from, for error messages.
+    static func describe(_ limit: Int) -> String {
+        configured == nil ? "this machine's \(gibibytes(limit)) of memory" : "the \(gibibytes(limit)) GRAFT_ACTIVATION_LIMIT allows"
+    }
 
     /// Throws `RuntimeError.activationsTooLarge` when a float32 value of `shape` alone is
     /// larger than `maxBytes`; `what` names it in the message ("input x", "value y").

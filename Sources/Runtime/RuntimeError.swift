@@ -33,10 +33,10 @@ public enum RuntimeError: Error, Equatable, Sendable, CustomStringConvertible {
                 + ", more than the \(limit) Graft folds for this model (2^26, or its weight bytes / 4 + 2^20); "
                 + "the file is corrupt or hostile — nothing was allocated"
         case let .activationsTooLarge(what?, shape, bytes, limit):
-            "\(what) of shape \(shape) needs \(gibibytes(bytes)), more than this machine's \(gibibytes(limit)) of memory; "
+            "\(what) of shape \(shape) needs \(gibibytes(bytes)), more than \(ActivationLimit.describe(limit)); "
                 + "check the model's input shape, or use a smaller batch — nothing was allocated"
         case let .activationsTooLarge(nil, _, bytes, limit):
-            "the plan's activations need \(gibibytes(bytes)), more than this machine's \(gibibytes(limit)) of memory; "
+            "the plan's activations need \(gibibytes(bytes)), more than \(ActivationLimit.describe(limit)); "
                 + "use a smaller batch — nothing was allocated"
         }
     }

@@ -13,10 +13,12 @@ import TestSupport
 enum FuzzFinding: CustomTestStringConvertible, Sendable {
     case file(target: String, name: String)
 
-    static var all: [FuzzFinding] {
+    /// The findings of the readers' targets (`onnx-graph` has its own test).
+    static var all: [FuzzFinding] { files(targets: ["keras-h5", "keras-zip", "onnx", "jpeg", "png"]) }
+
+    static func files(targets: [String]) -> [FuzzFinding] {
         let root = Fixtures.repoFile("Tests/EndToEndTests/Fixtures/fuzz")
-        let targets = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
-        return targets.sorted().flatMap { target in
+        return targets.flatMap { target in
             ((try? FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent(target).path)) ?? [])
                 .sorted().map { FuzzFinding.file(target: target, name: $0) }
         }
@@ -32,6 +34,7 @@ enum FuzzFinding: CustomTestStringConvertible, Sendable {
 
 @Test func fuzzFindingsAreCommitted() {
     #expect(FuzzFinding.all.count >= 4, "Tests/EndToEndTests/Fixtures/fuzz is missing")
+    #expect(FuzzFinding.files(targets: ["onnx-graph"]).count >= 1)
 }
 
 @Test(arguments: FuzzFinding.all, [["inspect"], ["inspect", "--weights"]])
@@ -61,4 +64,19 @@ func fuzzFindingGetsOneClearLine(_ finding: FuzzFinding, _ command: [String]) th
         #expect(run.stderrLines == ["graft: error: reading \(model.path) with libhdf5 did not finish within 0.001 s (GRAFT_READ_TIMEOUT sets the limit); "
             + "the file is corrupt — re-save it from Keras, or use a copy that loads there"])
     }
+}
+
+/// The `onnx-graph` target runs what `graft` does after reading: a 217-byte model whose
+/// `Pad` turns a [2, 65, 9, 8] input into 1.8 GiB went past the fuzzer's 2 GB malloc limit.
+/// Activations may take the machine's memory (Docs/reliability.md), so the fuzzer runs
+/// with `GRAFT_ACTIVATION_LIMIT` = 256 MiB, and under that limit `graft bench` must
+/// refuse such a plan in one line before allocating it.
+@Test(arguments: FuzzFinding.files(targets: ["onnx-graph"]))
+func graphFuzzFindingIsRefusedUnderTheFuzzersActivationLimit(_ finding: FuzzFinding) throws {
+    let run = try runGraft(["bench", finding.url.path, "--iterations", "1"], timeout: 120,
+                           environment: ["GRAFT_ACTIVATION_LIMIT": "\(256 << 20)"])
+    #expect(!run.crashed, "graft crashed: \(run.stderr)")
+    #expect(run.status == 1, "stdout: \(run.stdout)")
+    #expect(run.stderrLines.count == 1, "stderr: \(run.stderr)")
+    #expect(run.stderr.contains("GRAFT_ACTIVATION_LIMIT allows") && run.stderr.contains("nothing was allocated"), "stderr: \(run.stderr)")
 }

@@ -76,3 +76,15 @@ private struct Ranked: Decodable {
     // The weights alone are 17.7 MiB; a process that reports less did not measure itself.
     #expect(r.peakRSSMiB > 17.7)
 }
+
+/// A model whose input fixes the batch size is benchmarked at that size; asking for
+/// another is one line that says which batch the model takes.
+@Test func benchTakesAFixedBatchFromTheModel() throws {
+    let model = Fixtures.repoFile("Models/onnx-ops/legacy_opset9.onnx").path  // x: float32[1, 3, 4, 4]
+    let run = try runGraft(["bench", model, "--iterations", "2", "--json"])
+    #expect(run.status == 0, "stderr: \(run.stderr)")
+    #expect(run.stdout.contains("\"batch\":1"), "stdout: \(run.stdout)")
+    let wrong = try runGraft(["bench", model, "--batch", "4"])
+    #expect(wrong.status == 1)
+    #expect(wrong.stderrLines == ["graft: error: \(model) takes batches of 1 (its input x is float32[1, 3, 4, 4]); give --batch 1 or leave --batch out"])
+}

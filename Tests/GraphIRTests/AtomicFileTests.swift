@@ -45,6 +45,39 @@ struct AtomicFileTests {
         #expect(try leftovers().isEmpty)
     }
 
+    /// The check reads the complete temporary file before the rename; a check that throws
+    /// leaves the old output and no temporary, and its error comes out as it is, not through
+    /// `failure` (which is for the writer's own and the rename's errors).
+    @Test func checkSeesTheWholeFileBeforeTheRenameAndAFailedCheckWritesNothing() throws {
+        let output = folder.appendingPathComponent("model.onnx")
+        try Data("old".utf8).write(to: output)
+        struct Rejected: Error {}
+        struct Wrapped: Error {}
+        var seen: [String] = []
+        #expect(throws: Rejected.self) {
+            try AtomicFile.write(to: output, checkedBy: { temporary in
+                seen = [temporary.lastPathComponent, try String(contentsOf: temporary, encoding: .utf8),
+                        try String(contentsOf: output, encoding: .utf8)]
+                throw Rejected()
+            }, { temporary in try AtomicFile.writeNew(Data("new model".utf8), to: temporary) }, failure: { _ in Wrapped() })
+        }
+        #expect(seen.count == 3 && seen[0].hasPrefix(".model.onnx.") && seen[0].hasSuffix(".tmp"))
+        #expect(Array(seen.dropFirst()) == ["new model", "old"], "the check must see the new file while the old one is in place")
+        #expect(try String(contentsOf: output, encoding: .utf8) == "old")
+        #expect(try leftovers().isEmpty)
+
+        try AtomicFile.write(to: output, checkedBy: { _ in }, { temporary in
+            try AtomicFile.writeNew(Data("new model".utf8), to: temporary)
+        }, failure: { _ in Wrapped() })
+        #expect(try String(contentsOf: output, encoding: .utf8) == "new model")
+        #expect(try leftovers().isEmpty)
+        #expect(throws: Wrapped.self) {
+            try AtomicFile.write(to: folder.appendingPathComponent("missing/out.onnx"), checkedBy: { _ in },
+                                 { temporary in try AtomicFile.writeNew(Data("x".utf8), to: temporary) },
+                                 failure: { _ in Wrapped() })
+        }
+    }
+
     /// What a SIGKILL leaves: the next write of the same output removes the temporaries of
     /// writers that are gone, and keeps a live writer's, other outputs' and other names.
     @Test func writeRemovesStaleTemporariesOfDeadWritersOnly() throws {

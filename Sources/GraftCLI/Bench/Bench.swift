@@ -17,8 +17,8 @@ struct Bench: ParsableCommand {
     @Argument(help: "The model file.")
     var model: String
 
-    @Option(help: "Images per batch.")
-    var batch = 1
+    @Option(help: "Images per batch (default: 1, or the batch size the model's input fixes).")
+    var batch: Int?
 
     @Option(help: "Threads to use (default: all cores).")
     var threads: Int?
@@ -33,7 +33,7 @@ struct Bench: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
+        if let batch, batch < 1 { throw ValidationError("--batch must be at least 1") }
         guard iterations >= 1 else { throw ValidationError("--iterations must be at least 1") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     }
@@ -42,6 +42,7 @@ struct Bench: ParsableCommand {
         if let threads { RuntimeConfiguration.threads = threads }
         var graph = try ModelLoader.load(model)
         if !noSimplify { graph = try SimplifyStep.run(graph) }
+        let batch = try batchSize(of: graph)
         // Planned before the inputs exist: the plan's checks (folded constants, activations) come first.
         let plan = try Planner.compile(graph)
         var inputs: [String: Tensor] = [:]
@@ -74,6 +75,18 @@ struct Bench: ParsableCommand {
             print(String(format: "%@: batch %d, %d threads: %.1f images/s, latency median %.2f ms, p90 %.2f ms, peak memory %.0f MiB",
                          model, batch, result.threads, result.imagesPerSecond, result.medianMs, result.p90Ms, result.peakRSSMiB))
         }
+    }
+
+    /// `--batch`, or 1; a model whose input fixes its batch size runs at that size, and
+    /// `--batch` may not ask for another.
+    private func batchSize(of graph: Graph) throws -> Int {
+        let fixed = graph.inputs.compactMap { input in input.type.shape.dims.first.flatMap(\.value).map { (input, $0) } }.first
+        guard let (input, size) = fixed else { return batch ?? 1 }
+        if let batch, batch != size {
+            throw CLIError.invalidOption("\(model) takes batches of \(size) (its input \(input.name) is \(input.type)); "
+                                         + "give --batch \(size) or leave --batch out")
+        }
+        return size
     }
 }
 

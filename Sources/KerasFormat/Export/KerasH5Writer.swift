@@ -72,15 +72,14 @@ public enum KerasH5Writer {
 
     /// Encodes `graph` and writes it to `url` through a temporary file in the
     /// same folder that is renamed into place, so a failure never leaves a
-    /// partial file (or any file) at `url`.
-    public static func write(_ graph: Graph, to url: URL) throws(KerasExportError) {
+    /// partial file (or any file) at `url`. `check` reads the complete temporary
+    /// file before the rename; what it throws is thrown as it is.
+    public static func write(_ graph: Graph, to url: URL, checkedBy check: (URL) throws -> Void = { _ in }) throws {
         let document = try encode(graph)
-        do {
-            try AtomicFile.write(to: url) { temporary in try write(document, to: temporary) }
-        } catch let error as KerasExportError {
-            throw error
-        } catch {
-            throw .unwritable(path: url.path, reason: error.localizedDescription)
+        try AtomicFile.write(to: url, checkedBy: check) { temporary in
+            try write(document, to: temporary)
+        } failure: { error in
+            error as? KerasExportError ?? .unwritable(path: url.path, reason: error.localizedDescription)
         }
     }
 

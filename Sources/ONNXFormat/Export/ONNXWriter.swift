@@ -56,12 +56,14 @@ public enum ONNXWriter {
 
     /// Writes `graph` to `url` through a temporary file renamed into place,
     /// so a failure never leaves a partial model under the final name.
-    public static func write(_ graph: Graph, to url: URL) throws {
+    /// `check` reads the complete temporary file before the rename; what it throws
+    /// is thrown as it is, and nothing is left at `url`.
+    public static func write(_ graph: Graph, to url: URL, checkedBy check: (URL) throws -> Void = { _ in }) throws {
         let bytes = try encode(graph)
-        do {
-            try AtomicFile.write(Data(bytes), to: url)
-        } catch {
-            throw ONNXExportError.unwritable(path: url.path, reason: "\(error.localizedDescription)")
+        try AtomicFile.write(to: url, checkedBy: check) { temporary in
+            try AtomicFile.writeNew(Data(bytes), to: temporary)
+        } failure: { error in
+            ONNXExportError.unwritable(path: url.path, reason: "\(error.localizedDescription)")
         }
     }
 
