@@ -65,7 +65,8 @@ public struct Tensor: Sendable {
         }
     }
 
-    /// The elements as `Int64`, converted from any integer or bool dtype (floats truncate).
+    /// The elements as `Int64`, converted from any integer or bool dtype. Floats truncate
+    /// and saturate (NaN is 0): a hostile file's float constant must not trap here.
     public var int64s: [Int64] {
         let b = storage.bytes
         switch dtype {
@@ -74,7 +75,12 @@ public struct Tensor: Sendable {
         case .int16: return b.withMemoryRebound(to: Int16.self) { $0.map(Int64.init) }
         case .int8: return b.withMemoryRebound(to: Int8.self) { $0.map(Int64.init) }
         case .uint8, .bool: return b.map(Int64.init)
-        case .float32, .float64, .float16: return scalars.map { Int64($0) }
+        case .float32, .float64, .float16:
+            return scalars.map { v in
+                if v.isNaN { return 0 }
+                if v >= 0x1p63 { return .max }
+                return v <= -0x1p63 ? .min : Int64(v)
+            }
         }
     }
 

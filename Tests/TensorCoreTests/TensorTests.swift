@@ -32,3 +32,10 @@ import Testing
     #expect(t.int64s == [-3, 7])
     #expect(t.scalars == [-3, 7])
 }
+
+/// A float constant read as integers (shape inference tracks small constants) truncates
+/// and saturates instead of trapping: the `onnx-graph` fuzzer's first crash.
+@Test func floatsReadAsIntegersSaturate() {
+    let t = Tensor(shape: [7], scalars: [.nan, .infinity, -.infinity, 1e30, -1e30, -2.7, 3.9])
+    #expect(t.int64s == [0, .max, .min, .max, .min, -2, 3])
+}
