@@ -90,7 +90,7 @@ extension InferenceState {
         case .concat(let axis):
             return try concat(c, axis: axis)
 
-        case .pad:
+        case .pad(let mode, _):
             let x = try c.input(0)
             let rank = x.shape.rank
             guard let pads = c.ints(1) else {
@@ -106,6 +106,10 @@ extension InferenceState {
                 let (size, beyond) = n.addingReportingOverflow(extra)
                 guard !beyond else { throw c.fail("pads \(pads) are out of range for \(x.shape)") }
                 guard size >= 0 else { throw c.fail("pads \(pads) make axis \(i) of \(x.shape) negative") }
+                // Reflect and edge padding copy input values: an empty axis has none to copy.
+                guard n > 0 || size == 0 || mode == .constant else {
+                    throw c.fail("\(mode) padding of axis \(i) of \(x.shape), which is empty")
+                }
                 dims.append(.known(size))
             }
             return ([ValueType(x.dtype, Shape(dims))], nil)

@@ -24,6 +24,8 @@ struct PadKernel: Kernel {
         let n = inputShape[axis]
         var i = o - begins[axis]
         if i >= 0 && i < n { return i }
+        // An empty axis has nothing to reflect or repeat (shape inference refuses it; this guards the reads).
+        if n == 0 { return nil }
         switch mode {
         case .constant: return nil
         case .edge: return min(max(i, 0), n - 1)
