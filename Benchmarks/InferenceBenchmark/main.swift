@@ -1,6 +1,6 @@
 // Times Graft's CPU runtime on one ONNX model.
 //
-//   InferenceBenchmark <model.onnx> [--batches 1,32] [--seconds 3] [--profile] [--steps [--repeats 5]] [--summary]
+//   InferenceBenchmark <model.onnx> [--batches 1,32] [--seconds 3] [--threads T] [--profile] [--steps [--repeats 5]] [--summary]
 //
 // Prints one JSON object per batch size: images/s, median latency per call,
 // process peak RSS so far, plan buffer bytes, and (with --profile) seconds
@@ -34,7 +34,7 @@ func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
 var args = Array(CommandLine.arguments.dropFirst())
 guard let modelPath = args.first else {
-    FileHandle.standardError.write("usage: InferenceBenchmark <model.onnx> [--batches 1,32] [--seconds 3] [--profile] [--steps [--repeats 5]] [--summary]\n".data(using: .utf8)!)
+    FileHandle.standardError.write("usage: InferenceBenchmark <model.onnx> [--batches 1,32] [--seconds 3] [--threads T] [--profile] [--steps [--repeats 5]] [--summary]\n".data(using: .utf8)!)
     exit(2)
 }
 var batches = [1, 32]
@@ -52,6 +52,7 @@ while i < args.count {
     case "--summary": summary = true
     case "--steps": steps = true
     case "--repeats": repeats = Int(args[i + 1])!; i += 1
+    case "--threads": RuntimeConfiguration.threads = Int(args[i + 1])!; i += 1
     default: break
     }
     i += 1

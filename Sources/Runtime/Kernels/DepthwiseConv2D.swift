@@ -8,7 +8,8 @@
 /// zero-padded scratch plane `[Hp, Wp, 16]` (one cache line per pixel): the
 /// padding becomes real zeros, so there are no edge cases, and every tap of
 /// an output tile sits at a compile-time byte offset from one pointer. Each
-/// tile is 4 output pixels × 16 channels in eight AVX2 accumulators; each tap
+/// tile is 4 output pixels × 16 channels in eight AVX2 accumulators (the last
+/// 1–3 pixels of a row in a tile of two and one of one); each tap
 /// is two weight loads and eight FMAs whose inputs are memory operands, so the
 /// loop is FMA-bound. Bias, and ReLU/Clip, are applied in registers before
 /// the store (other activations in a pass over the finished row).
@@ -22,7 +23,7 @@ struct DepthwiseConv2DKernel: Kernel {
     let activation: Activation
     let scratch: ScratchArena
     let blocks: Int
-    /// Padded plane: rows and columns (columns cover whole 4-pixel tiles).
+    /// Padded plane: rows and columns (exactly the windows of the output).
     let planeH: Int, planeW: Int
 
     /// With a `cache`, the packed weights are shared under `key` (the node's name).
@@ -44,8 +45,7 @@ struct DepthwiseConv2DKernel: Kernel {
         }
         self.bias = FloatBuffer(bias + [Float](repeating: 0, count: blocks * 16 - c))
         planeH = (g.outHeight - 1) * g.strideH + (g.kernelH - 1) * g.dilationH + 1
-        let tiledWidth = (g.outWidth + 3) / 4 * 4
-        planeW = (tiledWidth - 1) * g.strideW + (g.kernelW - 1) * g.dilationW + 1
+        planeW = (g.outWidth - 1) * g.strideW + (g.kernelW - 1) * g.dilationW + 1
         scratch.reserve(planeH * planeW * 16 * Parallel.cores)
     }
 
@@ -103,6 +103,74 @@ struct DepthwiseConv2DKernel: Kernel {
         }
     }
 
+    @inline(__always)
+    private func clamp(_ v: SIMD8<Float>, _ lo: Float, _ hi: Float) -> SIMD8<Float> {
+        v.replacing(with: lo, where: v .< lo).replacing(with: hi, where: v .> hi)
+    }
+
+    /// Stores one pixel's 16 accumulated channels (`lanes` of them real), clamped to `lo ... hi`.
+    @inline(__always)
+    private func store(_ a: SIMD8<Float>, _ b: SIMD8<Float>, to q: UnsafeMutablePointer<Float>, lanes: Int,
+                       _ lo: Float, _ hi: Float) {
+        let (a, b) = (clamp(a, lo, hi), clamp(b, lo, hi))
+        if lanes == 16 {
+            let d = UnsafeMutableRawPointer(q)
+            d.storeBytes(of: a, as: SIMD8<Float>.self)
+            d.storeBytes(of: b, toByteOffset: 32, as: SIMD8<Float>.self)
+        } else {
+            for l in 0..<lanes { q[l] = l < 8 ? a[l] : b[l - 8] }
+        }
+    }
+
+    /// The last `pixels` (1–3) of an output row: two, then one. Kept out of line: inlined,
+    /// it changed the 4-pixel loop's code, and the kernel ran 3x slower on one core.
+    @inline(never)
+    private func tail(from window: UnsafeRawPointer, pixels: Int, to dst: UnsafeMutablePointer<Float>, weights w: UnsafeRawPointer,
+                      bias: (SIMD8<Float>, SIMD8<Float>), lanes: Int, pixelStep: Int, tapStep: Int, rowStep: Int,
+                      _ lo: Float, _ hi: Float) {
+        let c = g.channels
+        var x = 0
+        if pixels >= 2 {
+            // Two pixels: four independent accumulators keep the FMA pipes busier than two.
+            var a0 = bias.0, b0 = bias.1, a1 = bias.0, b1 = bias.1
+            var r = window
+            var wp = w
+            for _ in 0..<g.kernelH {
+                var p = r
+                for _ in 0..<g.kernelW {
+                    let w0 = wp.loadUnaligned(as: SIMD8<Float>.self), w1 = wp.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+                    a0.addProduct(p.loadUnaligned(as: SIMD8<Float>.self), w0)
+                    b0.addProduct(p.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self), w1)
+                    a1.addProduct(p.loadUnaligned(fromByteOffset: pixelStep, as: SIMD8<Float>.self), w0)
+                    b1.addProduct(p.loadUnaligned(fromByteOffset: pixelStep + 32, as: SIMD8<Float>.self), w1)
+                    p += tapStep
+                    wp += 64
+                }
+                r += rowStep
+            }
+            store(a0, b0, to: dst, lanes: lanes, lo, hi)
+            store(a1, b1, to: dst + c, lanes: lanes, lo, hi)
+            x = 2
+        }
+        if x < pixels {
+            var a = bias.0, b = bias.1
+            var r = window + x * pixelStep
+            var wp = w
+            for _ in 0..<g.kernelH {
+                var p = r
+                for _ in 0..<g.kernelW {
+                    a.addProduct(p.loadUnaligned(as: SIMD8<Float>.self), wp.loadUnaligned(as: SIMD8<Float>.self))
+                    b.addProduct(p.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self),
+                                 wp.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self))
+                    p += tapStep
+                    wp += 64
+                }
+                r += rowStep
+            }
+            store(a, b, to: dst + x * c, lanes: lanes, lo, hi)
+        }
+    }
+
     /// All output rows of one channel block from its padded plane. `strideW`
     /// is passed as a literal where possible so tap offsets become immediates.
     @inline(__always)
@@ -116,22 +184,19 @@ struct DepthwiseConv2DKernel: Kernel {
         let bp = UnsafeRawPointer(bias.pointer + c0)
         let bias0 = bp.loadUnaligned(as: SIMD8<Float>.self), bias1 = bp.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
         // ReLU and Clip are clamps done in registers; the rest run over the stored row.
-        var lo = -Float.infinity, hi = Float.infinity, inRegisters = true
+        let (lo, hi, inRegisters): (Float, Float, Bool)
         switch activation {
-        case .none: break
-        case .relu: lo = 0
-        case .clip(let a, let b): lo = a; hi = b
-        default: inRegisters = false
-        }
-        @inline(__always) func clamp(_ v: SIMD8<Float>) -> SIMD8<Float> {
-            v.replacing(with: lo, where: v .< lo).replacing(with: hi, where: v .> hi)
+        case .none: (lo, hi, inRegisters) = (-.infinity, .infinity, true)
+        case .relu: (lo, hi, inRegisters) = (0, .infinity, true)
+        case .clip(let a, let b): (lo, hi, inRegisters) = (a, b, true)
+        default: (lo, hi, inRegisters) = (-.infinity, .infinity, false)
         }
         let planeBytes = UnsafeRawPointer(plane)
         for oy in 0..<g.outHeight {
             let rowBase = planeBytes + oy * g.strideH * planeW * 64
             let dstRow = output + (oy * g.outWidth * c + c0)
             var ox = 0
-            while ox < g.outWidth {
+            while ox + 4 <= g.outWidth {
                 var a0 = bias0, a1 = bias0, a2 = bias0, a3 = bias0
                 var b0 = bias1, b1 = bias1, b2 = bias1, b3 = bias1
                 var r = rowBase + ox * pixelStep
@@ -154,26 +219,28 @@ struct DepthwiseConv2DKernel: Kernel {
                     }
                     r += rowStep
                 }
-                let n = min(4, g.outWidth - ox)
                 let d = UnsafeMutableRawPointer(dstRow + ox * c)
                 if lanes == 16 {
                     @inline(__always) func put(_ j: Int, _ a: SIMD8<Float>, _ b: SIMD8<Float>) {
-                        d.storeBytes(of: clamp(a), toByteOffset: j * c * 4, as: SIMD8<Float>.self)
-                        d.storeBytes(of: clamp(b), toByteOffset: j * c * 4 + 32, as: SIMD8<Float>.self)
+                        d.storeBytes(of: clamp(a, lo, hi), toByteOffset: j * c * 4, as: SIMD8<Float>.self)
+                        d.storeBytes(of: clamp(b, lo, hi), toByteOffset: j * c * 4 + 32, as: SIMD8<Float>.self)
                     }
                     put(0, a0, b0)
-                    if n > 1 { put(1, a1, b1) }
-                    if n > 2 { put(2, a2, b2) }
-                    if n > 3 { put(3, a3, b3) }
+                    put(1, a1, b1)
+                    put(2, a2, b2)
+                    put(3, a3, b3)
                 } else {
-                    let accs = [(a0, b0), (a1, b1), (a2, b2), (a3, b3)]
-                    for j in 0..<n {
-                        let (a, b) = (clamp(accs[j].0), clamp(accs[j].1))
-                        let q = dstRow + (ox + j) * c
-                        for l in 0..<lanes { q[l] = l < 8 ? a[l] : b[l - 8] }
+                    for (j, (a, b)) in [(a0, b0), (a1, b1), (a2, b2), (a3, b3)].enumerated() {
+                        store(a, b, to: dstRow + (ox + j) * c, lanes: lanes, lo, hi)
                     }
                 }
                 ox += 4
+            }
+            // The last 1–3 pixels one at a time: the plane ends at the last real window
+            // (a 5-wide output would otherwise compute 8 pixels and fill their plane).
+            if ox < g.outWidth {
+                tail(from: rowBase + ox * pixelStep, pixels: g.outWidth - ox, to: dstRow + ox * c, weights: w,
+                     bias: (bias0, bias1), lanes: lanes, pixelStep: pixelStep, tapStep: tapStep, rowStep: rowStep, lo, hi)
             }
             if !inRegisters {
                 for x in 0..<g.outWidth { activation.apply(dstRow + x * c, lanes) }
