@@ -31,6 +31,18 @@ struct TransposeKernel: Kernel {
         let rows = outer.reduce(1, *)
         if dims.count == 2 && inner < 16 && outerStrides[0] == 1 {
             // A few long planes interleaved (NCHW → NHWC of an image): read each plane in order.
+            if inner == 3 {
+                // RGB: one pass writing whole pixels (three strided passes took 19 µs at 160×160).
+                Parallel.forRanges(rows, work: count) { part in
+                    let r0 = x, g0 = x + innerStride, b0 = x + 2 * innerStride
+                    for r in part {
+                        output[3 * r] = r0[r]
+                        output[3 * r + 1] = g0[r]
+                        output[3 * r + 2] = b0[r]
+                    }
+                }
+                return
+            }
             Parallel.forRanges(rows, work: count) { part in
                 for j in 0..<inner {
                     let src = x + j * innerStride, dst = output + j
