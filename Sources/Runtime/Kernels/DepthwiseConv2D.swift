@@ -55,28 +55,50 @@ struct DepthwiseConv2DKernel: Kernel {
         let workers = work < 65_536 ? 1 : min(Parallel.cores, tasks)
         let planeFloats = planeH * planeW * 16
         let base = scratch.pointer
+        // One large image: each core takes a band of output rows in every channel block, so
+        // it reads the input rows the previous (row-split) kernel wrote on it, and an odd
+        // block count does not leave a core idle. Otherwise the cores take (image, block) pairs.
+        let bands = g.batch == 1 && workers > 1 && g.outHeight >= 20
         Parallel.perform(workers) { worker in
             let plane = base + worker * planeFloats
-            for task in stride(from: worker, to: tasks, by: workers) {
-                let b = task / blocks, block = task % blocks
-                fillPlane(plane, from: inputs[0] + b * g.height * g.width * g.channels, c0: block * 16)
-                let dst = output + b * g.outHeight * g.outWidth * g.channels
-                switch g.strideW {
-                case 1: computeBlock(plane, dst, block: block, strideW: 1)
-                case 2: computeBlock(plane, dst, block: block, strideW: 2)
-                default: computeBlock(plane, dst, block: block, strideW: g.strideW)
-                }
+            var rows = 0..<g.outHeight, planeRows = 0..<planeH
+            if bands {
+                rows = (g.outHeight * worker / workers)..<(g.outHeight * (worker + 1) / workers)
+                planeRows = (rows.lowerBound * g.strideH)..<min(planeH, (rows.upperBound - 1) * g.strideH
+                                                                    + (g.kernelH - 1) * g.dilationH + 1)
             }
+            // With bands: every block of the one image; else every `workers`-th (image, block) pair.
+            for task in bands ? Array(0..<blocks) : Array(stride(from: worker, to: tasks, by: workers)) {
+                let b = task / blocks, block = task % blocks
+                convolve(block: block, of: inputs[0] + b * g.height * g.width * g.channels,
+                         into: output + b * g.outHeight * g.outWidth * g.channels, plane: plane,
+                         rows: rows, planeRows: planeRows)
+            }
+        }
+    }
+
+    /// Output rows `rows` of one channel block of one image (`x` and `output` at its pixel 0),
+    /// through the plane rows `planeRows` they read. Called from one place: with a second
+    /// copy of the inlined tile loops, the compiler's code for one of them ran 4x slower.
+    @inline(__always)
+    private func convolve(block: Int, of x: UnsafeMutablePointer<Float>, into output: UnsafeMutablePointer<Float>,
+                          plane: UnsafeMutablePointer<Float>, rows: Range<Int>, planeRows: Range<Int>) {
+        fillPlane(plane, from: x, c0: block * 16, rows: planeRows)
+        switch g.strideW {
+        case 1: computeBlock(plane, output, block: block, strideW: 1, rows: rows)
+        case 2: computeBlock(plane, output, block: block, strideW: 2, rows: rows)
+        default: computeBlock(plane, output, block: block, strideW: g.strideW, rows: rows)
         }
     }
 
     /// Copies channels `c0 ..< c0 + 16` of one image (`x` at its pixel 0) into
     /// `plane[Hp, Wp, 16]`, zeros where the window reads padding or missing channels.
-    private func fillPlane(_ plane: UnsafeMutablePointer<Float>, from x: UnsafeMutablePointer<Float>, c0: Int) {
+    private func fillPlane(_ plane: UnsafeMutablePointer<Float>, from x: UnsafeMutablePointer<Float>, c0: Int,
+                           rows: Range<Int>) {
         let c = g.channels, lanes = min(16, c - c0)
         let first = min(max(g.padLeft, 0), planeW)               // plane column of input column 0
         let last = min(max(g.padLeft + g.width, first), planeW)  // one past the last copied column
-        for r in 0..<planeH {
+        for r in rows {
             let iy = r - g.padTop
             let dst = plane + r * planeW * 16
             guard iy >= 0 && iy < g.height else {
@@ -174,7 +196,8 @@ struct DepthwiseConv2DKernel: Kernel {
     /// All output rows of one channel block from its padded plane. `strideW`
     /// is passed as a literal where possible so tap offsets become immediates.
     @inline(__always)
-    private func computeBlock(_ plane: UnsafeMutablePointer<Float>, _ output: UnsafeMutablePointer<Float>, block: Int, strideW: Int) {
+    private func computeBlock(_ plane: UnsafeMutablePointer<Float>, _ output: UnsafeMutablePointer<Float>, block: Int, strideW: Int,
+                              rows: Range<Int>) {
         let c = g.channels, c0 = block * 16, lanes = min(16, c - c0)
         let kH = g.kernelH, kW = g.kernelW
         let pixelStep = strideW * 64                 // bytes between neighbouring output pixels' windows
@@ -192,7 +215,7 @@ struct DepthwiseConv2DKernel: Kernel {
         default: (lo, hi, inRegisters) = (-.infinity, .infinity, false)
         }
         let planeBytes = UnsafeRawPointer(plane)
-        for oy in 0..<g.outHeight {
+        for oy in rows {
             let rowBase = planeBytes + oy * g.strideH * planeW * 64
             let dstRow = output + (oy * g.outWidth * c + c0)
             var ox = 0

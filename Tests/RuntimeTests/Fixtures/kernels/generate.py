@@ -130,6 +130,14 @@ def main():
     # 32x32 pixels by [144 -> 24] in row pieces, 5x5 pixels by [640 -> 128] in column pieces.
     case("pointwise_split_rows", "Conv", r(1, 144, 32, 32), [("w", r(24, 144, 1, 1)), ("b", r(24))], ["w", "b"])
     case("pointwise_split_columns", "Conv", r(1, 640, 5, 5), [("w", r(128, 640, 1, 1))], ["w"])
+    # Depthwise on one image at least 20 rows high: the cores split the output rows (a band
+    # of every channel block each), filling only the plane rows their band reads.
+    case("depthwise3x3_row_bands_c40", "Conv", r(1, 40, 23, 21), [("w", r(40, 1, 3, 3)), ("b", r(40))], ["w", "b"],
+         group=40, pads=[1, 1, 1, 1])
+    case("depthwise3x3_s2_row_bands_c48", "Conv", r(1, 48, 45, 41), [("w", r(48, 1, 3, 3))], ["w"], group=48,
+         strides=[2, 2], pads=[0, 0, 1, 1])
+    case("depthwise5x5_dilation2_row_bands", "Conv", r(1, 16, 30, 22), [("w", r(16, 1, 5, 5))], ["w"], group=16,
+         dilations=[2, 2], pads=[4, 3, 4, 5])
 
 
 if __name__ == "__main__":
