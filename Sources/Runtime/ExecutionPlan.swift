@@ -384,6 +384,8 @@ final class CompiledPlan {
     private let storage: [FloatBuffer]
     /// The address of every value's first element (aliases share their owner's).
     private let pointers: [UnsafeMutablePointer<Float>]
+    /// Each step's input addresses, made once (not an array per step per run).
+    private let stepInputs: [[UnsafeMutablePointer<Float>]]
     private let scratch: ScratchArena
 
     init(graph: Graph, inputShapes: [String: [Int]], weights: WeightCache = WeightCache()) throws {
@@ -421,12 +423,13 @@ final class CompiledPlan {
         for (id, b) in buffers.bufferOf { pointers[id] = storage[b].pointer }
         for (id, v) in values.enumerated() { if case .alias(let of) = v.storage { pointers[id] = pointers[of] } }
         self.pointers = pointers
+        stepInputs = steps.map { $0.inputs.map { pointers[$0] } }
     }
 
     func run(_ feeds: [String: Tensor]) throws -> [String: Tensor] {
         bind(feeds)
-        for step in steps {
-            step.kernel.run(step.inputs.map { pointers[$0] }, pointers[step.output])
+        for (step, inputs) in zip(steps, stepInputs) {
+            step.kernel.run(inputs, pointers[step.output])
         }
         return collect()
     }
@@ -435,9 +438,9 @@ final class CompiledPlan {
     func timedRun(_ feeds: [String: Tensor]) -> [String: Double] {
         bind(feeds)
         var times: [String: Double] = [:]
-        for step in steps {
+        for (step, inputs) in zip(steps, stepInputs) {
             let start = DispatchTime.now().uptimeNanoseconds
-            step.kernel.run(step.inputs.map { pointers[$0] }, pointers[step.output])
+            step.kernel.run(inputs, pointers[step.output])
             times[step.kind, default: 0] += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         }
         return times
@@ -446,9 +449,9 @@ final class CompiledPlan {
     /// Seconds per step for one run, in step order.
     func timedSteps(_ feeds: [String: Tensor]) -> [Double] {
         bind(feeds)
-        return steps.map { step in
+        return zip(steps, stepInputs).map { step, inputs in
             let start = DispatchTime.now().uptimeNanoseconds
-            step.kernel.run(step.inputs.map { pointers[$0] }, pointers[step.output])
+            step.kernel.run(inputs, pointers[step.output])
             return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         }
     }
