@@ -28,6 +28,9 @@ struct Conv2DKernel: Kernel {
     /// Indexed by core; empty when the convolution does not split its columns.
     let panels: [[ColumnPanel]]
     let bias: [Float]
+    /// The bias repeated for `biasRows` output rows (8 KiB), so the prologue fills many
+    /// contiguous rows per copy: one `memmove` per 64-byte row (16 channels) cost more than the copy.
+    let biasRows: Int, biasBlock: FloatBuffer
     let activation: Activation
     let scratch: ScratchArena
     let chunkRows: Int
@@ -41,6 +44,8 @@ struct Conv2DKernel: Kernel {
          cache: WeightCache = WeightCache(), key: String = "") {
         self.g = geometry
         self.bias = bias
+        biasRows = max(1, 2048 / max(1, geometry.outChannels))
+        biasBlock = FloatBuffer(Array([[Float]](repeating: bias, count: biasRows).joined()))
         self.activation = activation
         self.scratch = scratch
         let cg = g.channels / g.group, og = g.outChannels / g.group
@@ -106,7 +111,7 @@ struct Conv2DKernel: Kernel {
             // columns and output stay in its own cache.
             let base = scratch.pointer
             Parallel.perform(cores) { worker in
-                for chunk in stride(from: worker, to: chunks, by: cores) {
+                for chunk in (chunks * worker / cores)..<(chunks * (worker + 1) / cores) {
                     let r0 = chunk * chunkRows
                     compute(inputs, output, rows: r0..<min(r0 + chunkRows, rows),
                             columns: base + worker * chunkRows * k, parallel: false)
@@ -246,6 +251,13 @@ struct Conv2DKernel: Kernel {
         bias.withUnsafeBufferPointer { bias in
             let b = UnsafeRawPointer(bias.baseAddress!)
             Parallel.forRanges(rows, work: parallel ? rows * o : 0) { part in
+                guard residual != nil else {
+                    // Whole rows are contiguous: `biasRows` of them per copy.
+                    for r in stride(from: part.lowerBound, to: part.upperBound, by: biasRows) {
+                        (y + r * o).update(from: biasBlock.pointer, count: min(biasRows, part.upperBound - r) * o)
+                    }
+                    return
+                }
                 for r in part {
                     let raw = UnsafeMutableRawPointer(y + r * o)
                     if let residual {
