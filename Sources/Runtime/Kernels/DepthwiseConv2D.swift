@@ -64,6 +64,7 @@ struct DepthwiseConv2DKernel: Kernel {
             var rows = 0..<g.outHeight, planeRows = 0..<planeH
             if bands {
                 rows = (g.outHeight * worker / workers)..<(g.outHeight * (worker + 1) / workers)
+                if rows.isEmpty { return }  // more cores than rows
                 planeRows = (rows.lowerBound * g.strideH)..<min(planeH, (rows.upperBound - 1) * g.strideH
                                                                     + (g.kernelH - 1) * g.dilationH + 1)
             }
