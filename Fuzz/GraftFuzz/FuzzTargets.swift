@@ -61,11 +61,11 @@ enum FuzzTarget: String {
         }
     }
 
-    /// The path of `ModelLoader.load`, `graft simplify` and `graft bench` after the reader.
-    /// A graph is run only when every input is a float tensor of at most `maxRunElements`
-    /// (unknown dimensions taken as 1) and its folded weights stay small, so that one input
-    /// cannot take seconds: the weights come from at most `-max_len` bytes, which bounds
-    /// the work per output element.
+    /// The steps of `ModelLoader.load` (GraftCLI, an executable this target cannot import),
+    /// `graft simplify` and `graft bench` after the reader. A graph is run only when every
+    /// input is a float tensor of at most `maxRunElements` (unknown dimensions taken as 1), so
+    /// that one input cannot take seconds: its weights come from at most `-max_len` bytes,
+    /// which bounds the work per output element.
     static func plan(_ graph: Graph) {
         var graph = graph
         guard (try? graph.sortTopologically()) != nil, (try? GraphVerifier.verify(graph)) != nil,

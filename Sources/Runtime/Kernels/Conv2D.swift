@@ -251,7 +251,7 @@ struct Conv2DKernel: Kernel {
         bias.withUnsafeBufferPointer { bias in
             let b = UnsafeRawPointer(bias.baseAddress!)
             Parallel.forRanges(rows, work: parallel ? rows * o : 0) { part in
-                guard residual != nil else {
+                guard let residual else {
                     // Whole rows are contiguous: `biasRows` of them per copy.
                     for r in stride(from: part.lowerBound, to: part.upperBound, by: biasRows) {
                         (y + r * o).update(from: biasBlock.pointer, count: min(biasRows, part.upperBound - r) * o)
@@ -259,20 +259,15 @@ struct Conv2DKernel: Kernel {
                     return
                 }
                 for r in part {
-                    let raw = UnsafeMutableRawPointer(y + r * o)
-                    if let residual {
-                        let res = UnsafeRawPointer(residual + r * o)
-                        var j = 0
-                        while j + 8 <= o {
-                            let v = res.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
-                                + b.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
-                            raw.storeBytes(of: v, toByteOffset: j * 4, as: SIMD8<Float>.self)
-                            j += 8
-                        }
-                        while j < o { y[r * o + j] = residual[r * o + j] + bias[j]; j += 1 }
-                    } else {
-                        raw.copyMemory(from: b, byteCount: o * 4)
+                    let raw = UnsafeMutableRawPointer(y + r * o), res = UnsafeRawPointer(residual + r * o)
+                    var j = 0
+                    while j + 8 <= o {
+                        let v = res.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
+                            + b.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
+                        raw.storeBytes(of: v, toByteOffset: j * 4, as: SIMD8<Float>.self)
+                        j += 8
                     }
+                    while j < o { y[r * o + j] = residual[r * o + j] + bias[j]; j += 1 }
                 }
             }
         }
